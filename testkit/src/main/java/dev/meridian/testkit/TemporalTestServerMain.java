@@ -1,0 +1,30 @@
+package dev.meridian.testkit;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.temporal.internal.testservice.GRPCServerHelper;
+import io.temporal.internal.testservice.TestServicesStarter;
+import java.net.InetSocketAddress;
+
+/**
+ * Temporal's Java test server bound to 127.0.0.1 only (the stock main binds every interface).
+ * Time skipping stays locked: signal waits must take real time in the local stack.
+ */
+public final class TemporalTestServerMain {
+
+  private TemporalTestServerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    int port = Integer.parseInt(args[0]);
+    TestServicesStarter services = new TestServicesStarter(true, 0);
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port));
+    GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
+    Server server = builder.build().start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.shutdownNow();
+      services.close();
+    }));
+    System.out.println("Temporal test server listening on 127.0.0.1:" + port);
+    server.awaitTermination();
+  }
+}
