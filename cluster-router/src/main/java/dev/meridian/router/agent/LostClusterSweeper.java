@@ -1,0 +1,44 @@
+package dev.meridian.router.agent;
+
+import dev.meridian.router.events.AttemptStore;
+import dev.meridian.router.events.TaskEventPublisher;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/** Declares the running attempts of a cluster lost once its agent has been silent past the deadline. */
+@Component
+class LostClusterSweeper {
+
+  private static final Logger log = LoggerFactory.getLogger(LostClusterSweeper.class);
+
+  private final ConnectedAgents agents;
+  private final ClusterStore clusters;
+  private final AttemptStore attempts;
+  private final TaskEventPublisher events;
+  private final AgentProperties properties;
+
+  LostClusterSweeper(ConnectedAgents agents, ClusterStore clusters, AttemptStore attempts, TaskEventPublisher events,
+      AgentProperties properties) {
+    this.agents = agents;
+    this.clusters = clusters;
+    this.attempts = attempts;
+    this.events = events;
+    this.properties = properties;
+  }
+
+  @Scheduled(fixedDelayString = "${meridian.router.agents.sweep-interval:1s}")
+  void sweep() {
+    for (String cluster : clusters.silentSince(Instant.now().minus(properties.lostAfter()))) {
+      if (agents.isConnected(cluster)) {
+        continue;
+      }
+      for (AttemptStore.OpenAttempt open : attempts.openOn(cluster)) {
+        log.warn("cluster {} silent for more than {}: attempt {} is lost", cluster, properties.lostAfter(), open.attemptId());
+        events.publishLost(open, "cluster " + cluster + " has not been heard from for more than " + properties.lostAfter().toSeconds() + " s");
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package dev.meridian.router.events;
+
+import dev.meridian.proto.events.v1.TaskEvent;
+import dev.meridian.proto.events.v1.TaskPhase;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Task attempts in the read model. Phases only move forward; each task event is applied at most
+ * once (its id is remembered in the same transaction), and only if it comes from the cluster the
+ * attempt was assigned to.
+ */
+@Repository
+public class AttemptStore {
+
+  /** What happened to one task event. */
+  public sealed interface Applied {
+    record New() implements Applied {}
+    record Duplicate() implements Applied {}
+    record Rejected(String reason) implements Applied {}
+  }
+
+  public record OpenAttempt(String org, String attemptId, String executionId, String nodeId, int attempt, String cluster) {}
+
+  private final JdbcClient jdbc;
+  private final TransactionTemplate transactions;
+
+  AttemptStore(JdbcClient jdbc, TransactionTemplate transactions) {
+    this.jdbc = jdbc;
+    this.transactions = transactions;
+  }
+
+  static int rank(TaskPhase phase) {
+    return switch (phase) {
+      case TASK_PHASE_QUEUED -> 1;
+      case TASK_PHASE_ASSIGNED -> 2;
+      case TASK_PHASE_INITIALIZING -> 3;
+      case TASK_PHASE_RUNNING -> 4;
+      case TASK_PHASE_SUCCEEDED, TASK_PHASE_FAILED, TASK_PHASE_ABORTED, TASK_PHASE_LOST -> 5;
+      default -> 0;
+    };
+  }
+
+  static String name(TaskPhase phase) {
+    return phase.name().substring("TASK_PHASE_".length());
+  }
+
+  /** The router handed the attempt to {@code cluster}: from now on only that cluster may report on it. */
+  public void recordAssigned(String org, String attemptId, String executionId, String nodeId, int attempt, String cluster) {
+    jdbc.sql("""
+        insert into attempts (org_id, attempt_id, execution_id, node_id, attempt, cluster, phase, phase_rank)
+        values (:org, :attemptId, :executionId, :nodeId, :attempt, :cluster, 'ASSIGNED', 2)
+        on conflict (org_id, attempt_id) do update
+          set cluster = excluded.cluster, updated_at = now()
+          where attempts.phase_rank < 5
+        """).param("org", org).param("attemptId", attemptId).param("executionId", executionId)
+        .param("nodeId", nodeId).param("attempt", attempt).param("cluster", cluster).update();
+  }
+
+  public Optional<String> clusterOf(String org, String attemptId) {
+    return jdbc.sql("select cluster from attempts where org_id = :org and attempt_id = :id")
+        .param("org", org).param("id", attemptId).query(String.class).optional();
+  }
+
+  /** Attempts handed to {@code cluster} that have not ended. */
+  public List<OpenAttempt> openOn(String cluster) {
+    return jdbc.sql("""
+        select org_id, attempt_id, execution_id, node_id, attempt, cluster from attempts
+         where cluster = :cluster and phase_rank between 2 and 4
+        """).param("cluster", cluster).query((rs, i) -> new OpenAttempt(rs.getString(1), rs.getString(2),
+            rs.getString(3), rs.getString(4), rs.getInt(5), rs.getString(6))).list();
+  }
+
+  public Applied apply(TaskEvent event) {
+    return transactions.execute(status -> {
+      int fresh = jdbc.sql("insert into applied_events (event_id) values (:id) on conflict do nothing")
+          .param("id", event.getEventId()).update();
+      if (fresh == 0) {
+        return new Applied.Duplicate();
+      }
+      Optional<String> owner = clusterOf(event.getOrg(), event.getAttemptId());
+      if (owner.isPresent() && owner.get() != null && !owner.get().equals(event.getCluster())) {
+        status.setRollbackOnly();
+        return new Applied.Rejected("event from cluster '" + event.getCluster() + "' for an attempt assigned to '" + owner.get() + "'");
+      }
+      Instant at = Instant.ofEpochSecond(event.getOccurredAt().getSeconds(), event.getOccurredAt().getNanos());
+      int rank = rank(event.getPhase());
+      jdbc.sql("""
+          insert into attempts (org_id, attempt_id, execution_id, node_id, attempt, cluster, phase, phase_rank,
+                                started_at, ended_at, exit_code, reason, logs_uri)
+          values (:org, :attemptId, :executionId, :nodeId, :attempt, :cluster, :phase, :rank,
+                  case when :rank >= 4 then cast(:at as timestamptz) end, case when :rank = 5 then cast(:at as timestamptz) end,
+                  :exitCode, :reason, :logsUri)
+          on conflict (org_id, attempt_id) do update set
+            phase = excluded.phase,
+            phase_rank = excluded.phase_rank,
+            started_at = coalesce(attempts.started_at, excluded.started_at, case when excluded.phase_rank = 5 then excluded.ended_at end),
+            ended_at = coalesce(attempts.ended_at, excluded.ended_at),
+            exit_code = coalesce(excluded.exit_code, attempts.exit_code),
+            reason = coalesce(excluded.reason, attempts.reason),
+            logs_uri = coalesce(excluded.logs_uri, attempts.logs_uri),
+            updated_at = now()
+          where attempts.phase_rank < excluded.phase_rank
+          """).param("org", event.getOrg()).param("attemptId", event.getAttemptId())
+          .param("executionId", event.getExecutionId()).param("nodeId", event.getNodeId())
+          .param("attempt", event.getAttempt()).param("cluster", event.getCluster()).param("phase", name(event.getPhase()))
+          .param("rank", rank).param("at", Timestamp.from(at))
+          .param("exitCode", event.hasExitCode() ? event.getExitCode() : null)
+          .param("reason", event.getReason().isBlank() ? null : event.getReason())
+          .param("logsUri", event.getLogsUri().isBlank() ? null : event.getLogsUri()).update();
+      return new Applied.New();
+    });
+  }
+}

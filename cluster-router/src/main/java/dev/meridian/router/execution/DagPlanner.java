@@ -1,0 +1,64 @@
+package dev.meridian.router.execution;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Pure DAG decisions of an execution: which nodes are ready and what their inputs are. Deterministic
+ * (the workflow calls it during replay): plan order decides ties.
+ */
+final class DagPlanner {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private DagPlanner() {}
+
+  /** Nodes whose every upstream node succeeded, that have not started, at most {@code slots} of them. */
+  static List<Plan.Node> ready(Plan plan, Set<String> succeeded, Collection<String> started, int slots) {
+    List<Plan.Node> ready = new ArrayList<>();
+    for (Plan.Node node : plan.nodes()) {
+      if (ready.size() >= slots) {
+        break;
+      }
+      if (!started.contains(node.id()) && succeeded.containsAll(upstream(node))) {
+        ready.add(node);
+      }
+    }
+    return ready;
+  }
+
+  static Set<String> upstream(Plan.Node node) {
+    return node.inputs().values().stream()
+        .filter(binding -> binding.fromNode() != null)
+        .map(Plan.Binding::fromNode)
+        .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+  }
+
+  /** The JSON object of a node's inputs (or the workflow's outputs), resolved from its bindings. */
+  static String resolve(Map<String, Plan.Binding> bindings, String workflowInputsJson, Map<String, String> nodeOutputsJson) {
+    JsonNode workflowInputs = JSON.readTree(workflowInputsJson == null || workflowInputsJson.isBlank() ? "{}" : workflowInputsJson);
+    ObjectNode resolved = JSON.createObjectNode();
+    for (var entry : new java.util.TreeMap<>(bindings).entrySet()) {
+      Plan.Binding binding = entry.getValue();
+      JsonNode value;
+      if (binding.fromInput() != null) {
+        value = workflowInputs.get(binding.fromInput());
+      } else if (binding.fromNode() != null) {
+        String outputs = nodeOutputsJson.get(binding.fromNode());
+        value = outputs == null ? null : JSON.readTree(outputs).get(binding.output());
+      } else {
+        value = JSON.readTree(binding.valueJson());
+      }
+      if (value != null) {
+        resolved.set(entry.getKey(), value);
+      }
+    }
+    return JSON.writeValueAsString(resolved);
+  }
+}

@@ -1,0 +1,101 @@
+package dev.meridian.router.execution;
+
+import com.google.protobuf.Timestamp;
+import dev.meridian.proto.agent.v1.Assignment;
+import dev.meridian.proto.events.v1.ExecutionEvent;
+import dev.meridian.proto.events.v1.ExecutionPhase;
+import dev.meridian.router.agent.ConnectedAgents;
+import dev.meridian.router.events.AttemptStore;
+import dev.meridian.router.events.TaskEventPublisher;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Instant;
+import org.springframework.stereotype.Component;
+
+@Component
+class ExecutionActivitiesImpl implements ExecutionActivities {
+
+  private final ExecutionStore executions;
+  private final AttemptStore attempts;
+  private final ConnectedAgents agents;
+  private final TaskEventPublisher events;
+
+  ExecutionActivitiesImpl(ExecutionStore executions, AttemptStore attempts, ConnectedAgents agents, TaskEventPublisher events) {
+    this.executions = executions;
+    this.attempts = attempts;
+    this.agents = agents;
+    this.events = events;
+  }
+
+  @Override
+  public void executionStarted(String org, String executionId) {
+    if (!executions.markStarted(org, executionId)) {
+      // The creating transaction has not committed yet; Temporal retries.
+      throw ApplicationFailure.newFailure("execution " + executionId + " is not in the read model yet", "NotYetVisible");
+    }
+  }
+
+  @Override
+  public void nodeChanged(String org, String executionId, String nodeId, String phase, String reason) {
+    executions.updateNode(org, executionId, nodeId, phase, reason);
+  }
+
+  @Override
+  public void dispatch(Dispatch dispatch) {
+    String cluster = agents.choose(dispatch.org()).orElse(null);
+    if (cluster == null) {
+      executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "QUEUED",
+          "waiting for a connected cluster of org " + dispatch.org());
+      throw ApplicationFailure.newFailure("no connected cluster can run work of org " + dispatch.org(), "NoCluster");
+    }
+    attempts.recordAssigned(dispatch.org(), dispatch.attemptId(), dispatch.executionId(), dispatch.nodeId(),
+        dispatch.attempt(), cluster);
+    Plan.Task task = dispatch.task();
+    agents.assign(cluster, Assignment.newBuilder()
+        .setAttemptId(dispatch.attemptId())
+        .setOrg(dispatch.org())
+        .setProject(dispatch.project())
+        .setDomain(dispatch.domain())
+        .setExecutionId(dispatch.executionId())
+        .setNodeId(dispatch.nodeId())
+        .setAttempt(dispatch.attempt())
+        .setInputsJson(dispatch.inputsJson())
+        .setTask(dev.meridian.proto.agent.v1.Task.newBuilder()
+            .setName(task.name())
+            .setVersion(task.version())
+            .setImage(task.image() == null ? "" : task.image())
+            .addAllCommand(task.command())
+            .addAllArgs(task.args())
+            .putAllEnv(task.env())
+            .setInterfaceJson(task.interfaceJson())
+            .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(task.timeoutSeconds())))
+        .build());
+    executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "RUNNING",
+        dispatch.attempt() == 1 ? null : "attempt " + dispatch.attempt());
+  }
+
+  @Override
+  public void cancelAttempt(String org, String attemptId, String reason) {
+    attempts.clusterOf(org, attemptId).ifPresent(cluster -> agents.cancel(cluster, attemptId, reason));
+  }
+
+  @Override
+  public void executionEnded(Ending ending) {
+    for (String node : ending.skippedNodes()) {
+      executions.updateNode(ending.org(), ending.executionId(), node, "SKIPPED", "an upstream node did not succeed");
+    }
+    executions.end(ending.org(), ending.executionId(), ending.phase(), ending.outputsJson(), ending.errorCode(),
+        ending.errorMessage(), ending.errorNode());
+    Instant now = Instant.now();
+    events.publish(ExecutionEvent.newBuilder()
+        .setEventId(ending.executionId() + "/" + ending.phase())
+        .setOrg(ending.org())
+        .setExecutionId(ending.executionId())
+        .setPhase(ExecutionPhase.valueOf("EXECUTION_PHASE_" + ending.phase()))
+        .setOccurredAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+        .setOutputsJson(ending.outputsJson() == null ? "" : ending.outputsJson())
+        .setErrorCode(ending.errorCode() == null ? "" : ending.errorCode())
+        .setErrorMessage(ending.errorMessage() == null ? "" : ending.errorMessage())
+        .setErrorNode(ending.errorNode() == null ? "" : ending.errorNode())
+        .build());
+  }
+}

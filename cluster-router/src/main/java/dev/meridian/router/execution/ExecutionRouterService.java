@@ -1,0 +1,280 @@
+package dev.meridian.router.execution;
+
+import com.google.protobuf.Timestamp;
+import dev.meridian.proto.events.v1.ExecutionPhase;
+import dev.meridian.proto.events.v1.TaskPhase;
+import dev.meridian.proto.router.v1.Attempt;
+import dev.meridian.proto.router.v1.Binding;
+import dev.meridian.proto.router.v1.Execution;
+import dev.meridian.proto.router.v1.ExecutionError;
+import dev.meridian.proto.router.v1.ExecutionPlan;
+import dev.meridian.proto.router.v1.ExecutionRouterGrpc;
+import dev.meridian.proto.router.v1.GetExecutionRequest;
+import dev.meridian.proto.router.v1.ListExecutionsRequest;
+import dev.meridian.proto.router.v1.ListExecutionsResponse;
+import dev.meridian.proto.router.v1.Node;
+import dev.meridian.proto.router.v1.Scope;
+import dev.meridian.proto.router.v1.StartExecutionRequest;
+import dev.meridian.proto.router.v1.StartExecutionResponse;
+import dev.meridian.proto.router.v1.TerminateExecutionRequest;
+import dev.meridian.tenancy.TenantContext;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Starts, reads, lists and terminates executions for gateway (internal contract {@code meridian.router.v1}). */
+@Service
+class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ExecutionRouterService.class);
+  private static final int MAX_PAGE = 500;
+
+  private final ExecutionStore store;
+  private final WorkflowClient temporal;
+  private final TransactionTemplate transactions;
+
+  ExecutionRouterService(ExecutionStore store, WorkflowClient temporal, TransactionTemplate transactions) {
+    this.store = store;
+    this.temporal = temporal;
+    this.transactions = transactions;
+  }
+
+  /**
+   * The read-model row and the workflow are created together: the row is inserted in a transaction
+   * that commits only after Temporal accepted the workflow. With an idempotency key the execution
+   * id is derived from it, so a retry after a crash between the two finds the same workflow.
+   */
+  @Override
+  public void startExecution(StartExecutionRequest request, StreamObserver<StartExecutionResponse> response) {
+    Scope scope = request.getScope();
+    String key = request.getIdempotencyKey().isBlank() ? null : request.getIdempotencyKey();
+    try (var tenant = TenantContext.ofOrg(scope.getOrg()).open()) {
+      if (key != null) {
+        var existing = store.findByIdempotencyKey(scope.getOrg(), key);
+        if (existing.isPresent()) {
+          reply(response, existing.get().requestHash().equals(request.getRequestHash())
+              ? StartExecutionResponse.newBuilder().setStarted(toProto(existing.get())).build()
+              : StartExecutionResponse.newBuilder().setIdempotencyConflict(
+                  "Idempotency-Key '" + key + "' was used for a different request (execution " + existing.get().id() + ")").build());
+          return;
+        }
+      }
+      String id = key == null ? newId(UUID.randomUUID().toString()) : newId(scope.getOrg() + "\u0000" + key);
+      Plan plan = toPlan(scope, id, request.getPlan(), request.getInputsJson());
+      try (var execution = TenantContext.ofExecution(scope.getOrg(), id).open()) {
+        transactions.executeWithoutResult(status -> {
+          store.insertExecution(scope.getOrg(), id, scope.getProject(), scope.getDomain(), request.getPlan().getWorkflowName(),
+              request.getPlan().getWorkflowVersion(), request.getLaunchPlanName().isBlank() ? null
+                  : request.getLaunchPlanName() + ":" + request.getLaunchPlanVersion(),
+              request.getInputsJson(), key, request.getRequestHash(), plan.nodes().stream().map(Plan.Node::id).toList());
+          startWorkflow(plan);
+        });
+        log.info("started execution {} of {}:{}", id, request.getPlan().getWorkflowName(), request.getPlan().getWorkflowVersion());
+      } catch (DuplicateKeyException raced) {
+        // A concurrent request with the same key won; answer as a replay would.
+        var winner = store.findByIdempotencyKey(scope.getOrg(), key).orElseThrow();
+        reply(response, StartExecutionResponse.newBuilder().setStarted(toProto(winner)).build());
+        return;
+      }
+      reply(response, StartExecutionResponse.newBuilder()
+          .setStarted(toProto(store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), id).orElseThrow())).build());
+    }
+  }
+
+  private void startWorkflow(Plan plan) {
+    ExecutionWorkflow workflow = temporal.newWorkflowStub(ExecutionWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(plan.workflowId())
+        .setTaskQueue(ExecutionWorkflow.TASK_QUEUE)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+        .build());
+    try {
+      WorkflowClient.start(workflow::run, plan);
+    } catch (WorkflowExecutionAlreadyStarted alreadyStarted) {
+      log.info("workflow {} was already started by an earlier attempt of this request", plan.workflowId());
+    }
+  }
+
+  @Override
+  public void getExecution(GetExecutionRequest request, StreamObserver<Execution> response) {
+    Scope scope = request.getScope();
+    store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), request.getExecutionId()).ifPresentOrElse(
+        row -> reply(response, toProto(row)),
+        () -> response.onError(Status.NOT_FOUND.withDescription("execution '" + request.getExecutionId() + "' not found").asRuntimeException()));
+  }
+
+  @Override
+  public void listExecutions(ListExecutionsRequest request, StreamObserver<ListExecutionsResponse> response) {
+    Scope scope = request.getScope();
+    int limit = request.getLimit() <= 0 ? 50 : Math.min(request.getLimit(), MAX_PAGE);
+    Instant afterCreated = null;
+    String afterId = null;
+    if (!request.getPageToken().isBlank()) {
+      try {
+        String[] token = new String(Base64.getUrlDecoder().decode(request.getPageToken()), StandardCharsets.UTF_8).split("\\|", 2);
+        afterCreated = Instant.parse(token[0]);
+        afterId = token[1];
+      } catch (RuntimeException e) {
+        response.onError(Status.INVALID_ARGUMENT.withDescription("pageToken is not a token this API returned").asRuntimeException());
+        return;
+      }
+    }
+    String phase = request.getPhase() == ExecutionPhase.EXECUTION_PHASE_UNSPECIFIED ? null
+        : request.getPhase().name().substring("EXECUTION_PHASE_".length());
+    var rows = store.list(scope.getOrg(), scope.getProject(), scope.getDomain(), phase, afterCreated, afterId, limit + 1);
+    var page = ListExecutionsResponse.newBuilder();
+    rows.stream().limit(limit).forEach(row -> page.addItems(summary(row)));
+    if (rows.size() > limit) {
+      var last = rows.get(limit - 1);
+      page.setNextPageToken(Base64.getUrlEncoder().withoutPadding()
+          .encodeToString((last.createdAt() + "|" + last.id()).getBytes(StandardCharsets.UTF_8)));
+    }
+    reply(response, page.build());
+  }
+
+  /**
+   * Signals the workflow and waits briefly for it to record the end, so the answer usually shows
+   * {@code ABORTED}; a terminal execution is returned unchanged.
+   */
+  @Override
+  public void terminateExecution(TerminateExecutionRequest request, StreamObserver<Execution> response) {
+    Scope scope = request.getScope();
+    var row = store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), request.getExecutionId());
+    if (row.isEmpty()) {
+      response.onError(Status.NOT_FOUND.withDescription("execution '" + request.getExecutionId() + "' not found").asRuntimeException());
+      return;
+    }
+    if (row.get().endedAt() == null) {
+      try {
+        temporal.newWorkflowStub(ExecutionWorkflow.class, Plan.workflowId(scope.getOrg(), request.getExecutionId()))
+            .terminate(request.getReason());
+      } catch (WorkflowNotFoundException ended) {
+        log.debug("execution {} ended before it could be terminated", request.getExecutionId());
+      }
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (System.nanoTime() < deadline && store.find(scope.getOrg(), scope.getProject(), scope.getDomain(),
+          request.getExecutionId()).orElseThrow().endedAt() == null) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    reply(response, toProto(store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), request.getExecutionId()).orElseThrow()));
+  }
+
+  /** Short, URL-safe, lower-case ids: {@code x} and 18 base-32 characters of a SHA-256. */
+  static String newId(String seed) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(seed.getBytes(StandardCharsets.UTF_8));
+      String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+      StringBuilder id = new StringBuilder("x");
+      for (int i = 0; i < 18; i++) {
+        id.append(alphabet.charAt((digest[i] & 0xff) % 32));
+      }
+      return id.toString();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Plan toPlan(Scope scope, String id, ExecutionPlan plan, String inputsJson) {
+    List<Plan.Node> nodes = new ArrayList<>();
+    for (var node : plan.getNodesList()) {
+      var task = node.getTask();
+      nodes.add(new Plan.Node(node.getId(), new Plan.Task(task.getName(), task.getVersion(), task.getImage(),
+          task.getCommandList(), task.getArgsList(), task.getEnvMap(), task.getInterfaceJson(), task.getRetries(),
+          task.getTimeout().getSeconds()), bindings(node.getInputsMap())));
+    }
+    return new Plan(scope.getOrg(), scope.getProject(), scope.getDomain(), id, nodes, bindings(plan.getOutputsMap()),
+        plan.getMaxParallelism(), inputsJson);
+  }
+
+  private static Map<String, Plan.Binding> bindings(Map<String, Binding> bindings) {
+    Map<String, Plan.Binding> converted = new HashMap<>();
+    bindings.forEach((name, binding) -> converted.put(name, switch (binding.getSourceCase()) {
+      case FROM_INPUT -> Plan.Binding.input(binding.getFromInput());
+      case FROM_NODE -> Plan.Binding.node(binding.getFromNode().getNode(), binding.getFromNode().getOutput());
+      case VALUE_JSON -> Plan.Binding.literal(binding.getValueJson());
+      case SOURCE_NOT_SET -> throw Status.INVALID_ARGUMENT.withDescription("binding '" + name + "' has no source").asRuntimeException();
+    }));
+    return converted;
+  }
+
+  private Execution summary(ExecutionStore.ExecutionRow row) {
+    return header(row).build();
+  }
+
+  private Execution toProto(ExecutionStore.ExecutionRow row) {
+    Execution.Builder execution = header(row);
+    var attempts = store.attempts(row.org(), row.id());
+    for (var node : store.nodes(row.org(), row.id())) {
+      Node.Builder builder = Node.newBuilder().setId(node.nodeId()).setPhase(node.phase());
+      if (node.reason() != null) {
+        builder.setReason(node.reason());
+      }
+      attempts.stream().filter(a -> a.nodeId().equals(node.nodeId())).forEach(a -> {
+        Attempt.Builder attempt = Attempt.newBuilder().setAttempt(a.attempt())
+            .setPhase(TaskPhase.valueOf("TASK_PHASE_" + a.phase()));
+        if (a.cluster() != null) attempt.setCluster(a.cluster());
+        if (a.startedAt() != null) attempt.setStartedAt(timestamp(a.startedAt()));
+        if (a.endedAt() != null) attempt.setEndedAt(timestamp(a.endedAt()));
+        if (a.exitCode() != null) attempt.setExitCode(a.exitCode());
+        if (a.reason() != null) attempt.setReason(a.reason());
+        if (a.logsUri() != null) attempt.setLogsUri(a.logsUri());
+        builder.addAttempts(attempt);
+      });
+      execution.addNodes(builder);
+    }
+    return execution.build();
+  }
+
+  private static Execution.Builder header(ExecutionStore.ExecutionRow row) {
+    Execution.Builder execution = Execution.newBuilder()
+        .setId(row.id())
+        .setScope(Scope.newBuilder().setOrg(row.org()).setProject(row.project()).setDomain(row.domain()))
+        .setWorkflowName(row.workflowName())
+        .setWorkflowVersion(row.workflowVersion())
+        .setPhase(ExecutionPhase.valueOf("EXECUTION_PHASE_" + row.phase()))
+        .setCreatedAt(timestamp(row.createdAt()))
+        .setInputsJson(row.inputsJson());
+    if (row.startedAt() != null) execution.setStartedAt(timestamp(row.startedAt()));
+    if (row.endedAt() != null) execution.setEndedAt(timestamp(row.endedAt()));
+    if (row.outputsJson() != null) execution.setOutputsJson(row.outputsJson());
+    if (row.errorCode() != null) {
+      execution.setError(ExecutionError.newBuilder().setCode(row.errorCode())
+          .setMessage(row.errorMessage() == null ? "" : row.errorMessage())
+          .setNode(row.errorNode() == null ? "" : row.errorNode()));
+    }
+    return execution;
+  }
+
+  private static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+  }
+
+  private static <T> void reply(StreamObserver<T> response, T value) {
+    response.onNext(value);
+    response.onCompleted();
+  }
+}

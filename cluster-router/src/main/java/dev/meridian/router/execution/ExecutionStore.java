@@ -1,0 +1,133 @@
+package dev.meridian.router.execution;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** The execution read model: executions, their nodes and attempts. Every method takes the org. */
+@Repository
+public class ExecutionStore {
+
+  public record ExecutionRow(String org, String id, String project, String domain, String workflowName,
+      String workflowVersion, String phase, String inputsJson, String outputsJson, String errorCode,
+      String errorMessage, String errorNode, String requestHash, Instant createdAt, Instant startedAt, Instant endedAt) {}
+
+  public record NodeRow(String nodeId, String phase, String reason) {}
+
+  public record AttemptRow(String attemptId, String nodeId, int attempt, String cluster, String phase, Instant startedAt,
+      Instant endedAt, Integer exitCode, String reason, String logsUri) {}
+
+  private static final String EXECUTION_COLUMNS = """
+      org_id, execution_id, project, domain, workflow_name, workflow_version, phase, inputs_json, outputs_json,
+      error_code, error_message, error_node, request_hash, created_at, started_at, ended_at
+      """;
+
+  private final JdbcClient jdbc;
+
+  ExecutionStore(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  void insertExecution(String org, String id, String project, String domain, String workflowName, String workflowVersion,
+      String launchPlan, String inputsJson, String idempotencyKey, String requestHash, List<String> nodeIds) {
+    jdbc.sql("""
+        insert into executions (org_id, execution_id, project, domain, workflow_name, workflow_version, launch_plan,
+                                phase, inputs_json, idempotency_key, request_hash)
+        values (:org, :id, :project, :domain, :wf, :wfv, :lp, 'QUEUED', :inputs, :key, :hash)
+        """).param("org", org).param("id", id).param("project", project).param("domain", domain)
+        .param("wf", workflowName).param("wfv", workflowVersion).param("lp", launchPlan).param("inputs", inputsJson)
+        .param("key", idempotencyKey).param("hash", requestHash).update();
+    for (int i = 0; i < nodeIds.size(); i++) {
+      jdbc.sql("insert into nodes (org_id, execution_id, node_id, position, phase) values (:org, :id, :node, :pos, 'QUEUED')")
+          .param("org", org).param("id", id).param("node", nodeIds.get(i)).param("pos", i).update();
+    }
+  }
+
+  Optional<ExecutionRow> findByIdempotencyKey(String org, String key) {
+    return jdbc.sql("select " + EXECUTION_COLUMNS + " from executions where org_id = :org and idempotency_key = :key")
+        .param("org", org).param("key", key).query(ExecutionStore::execution).optional();
+  }
+
+  public Optional<ExecutionRow> find(String org, String project, String domain, String id) {
+    return jdbc.sql("select " + EXECUTION_COLUMNS
+            + " from executions where org_id = :org and project = :project and domain = :domain and execution_id = :id")
+        .param("org", org).param("project", project).param("domain", domain).param("id", id)
+        .query(ExecutionStore::execution).optional();
+  }
+
+  /** Newest first; {@code after} is the last row of the previous page. */
+  List<ExecutionRow> list(String org, String project, String domain, String phase, Instant afterCreatedAt, String afterId, int limit) {
+    return jdbc.sql("select " + EXECUTION_COLUMNS + """
+         from executions
+        where org_id = :org and project = :project and domain = :domain
+          and (cast(:phase as text) is null or phase = :phase)
+          and (cast(:afterCreated as timestamptz) is null or (created_at, execution_id) < (:afterCreated, :afterId))
+        order by created_at desc, execution_id desc
+        limit :limit
+        """).param("org", org).param("project", project).param("domain", domain).param("phase", phase)
+        .param("afterCreated", afterCreatedAt == null ? null : Timestamp.from(afterCreatedAt))
+        .param("afterId", afterId).param("limit", limit)
+        .query(ExecutionStore::execution).list();
+  }
+
+  List<NodeRow> nodes(String org, String executionId) {
+    return jdbc.sql("select node_id, phase, reason from nodes where org_id = :org and execution_id = :id order by position")
+        .param("org", org).param("id", executionId)
+        .query((rs, i) -> new NodeRow(rs.getString(1), rs.getString(2), rs.getString(3))).list();
+  }
+
+  List<AttemptRow> attempts(String org, String executionId) {
+    return jdbc.sql("""
+        select attempt_id, node_id, attempt, cluster, phase, started_at, ended_at, exit_code, reason, logs_uri
+          from attempts where org_id = :org and execution_id = :id order by node_id, attempt
+        """).param("org", org).param("id", executionId).query((rs, i) -> new AttemptRow(rs.getString(1), rs.getString(2),
+            rs.getInt(3), rs.getString(4), rs.getString(5), instant(rs, 6), instant(rs, 7),
+            (Integer) rs.getObject(8), rs.getString(9), rs.getString(10))).list();
+  }
+
+  /** Returns false when the execution row does not exist (yet). */
+  boolean markStarted(String org, String executionId) {
+    return jdbc.sql("""
+        update executions set phase = case when phase = 'QUEUED' then 'RUNNING' else phase end,
+                              started_at = coalesce(started_at, now())
+         where org_id = :org and execution_id = :id
+        """).param("org", org).param("id", executionId).update() == 1;
+  }
+
+  void updateNode(String org, String executionId, String nodeId, String phase, String reason) {
+    jdbc.sql("update nodes set phase = :phase, reason = :reason where org_id = :org and execution_id = :id and node_id = :node")
+        .param("phase", phase).param("reason", reason).param("org", org).param("id", executionId).param("node", nodeId).update();
+  }
+
+  void end(String org, String executionId, String phase, String outputsJson, String errorCode, String errorMessage, String errorNode) {
+    jdbc.sql("""
+        update executions set phase = :phase, outputs_json = :outputs, error_code = :code, error_message = :message,
+                              error_node = :node, ended_at = coalesce(ended_at, now())
+         where org_id = :org and execution_id = :id
+        """).param("phase", phase).param("outputs", outputsJson).param("code", errorCode).param("message", errorMessage)
+        .param("node", errorNode).param("org", org).param("id", executionId).update();
+  }
+
+  private static ExecutionRow execution(ResultSet rs, int row) throws SQLException {
+    return new ExecutionRow(rs.getString("org_id"), rs.getString("execution_id"), rs.getString("project"),
+        rs.getString("domain"), rs.getString("workflow_name"), rs.getString("workflow_version"), rs.getString("phase"),
+        rs.getString("inputs_json"), rs.getString("outputs_json"), rs.getString("error_code"), rs.getString("error_message"),
+        rs.getString("error_node"), rs.getString("request_hash"), rs.getTimestamp("created_at").toInstant(),
+        instant(rs, "started_at"), instant(rs, "ended_at"));
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    Timestamp timestamp = rs.getTimestamp(column);
+    return timestamp == null ? null : timestamp.toInstant();
+  }
+
+  private static Instant instant(ResultSet rs, int column) throws SQLException {
+    Timestamp timestamp = rs.getTimestamp(column);
+    return timestamp == null ? null : timestamp.toInstant();
+  }
+}

@@ -1,0 +1,22 @@
+package dev.meridian.router.execution;
+
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/** One workflow per execution; workflow id {@code execution/<org>/<execution-id>}. */
+@WorkflowInterface
+public interface ExecutionWorkflow {
+
+  String TASK_QUEUE = "meridian-executions";
+
+  @WorkflowMethod
+  void run(Plan plan);
+
+  /** An attempt this workflow dispatched has ended. Delivered at least once; duplicates are ignored. */
+  @SignalMethod
+  void attemptEnded(AttemptOutcome outcome);
+
+  @SignalMethod
+  void terminate(String reason);
+}

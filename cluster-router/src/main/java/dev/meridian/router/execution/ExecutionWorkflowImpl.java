@@ -1,0 +1,183 @@
+package dev.meridian.router.execution;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Walks the DAG: starts every ready node up to {@code maxParallelism}, passes outputs downstream,
+ * retries failed attempts per the task's policy, retries lost ones as system retries, and ends the
+ * execution with its outputs or the first failure. Deterministic: no I/O, no clocks, no randomness.
+ */
+public class ExecutionWorkflowImpl implements ExecutionWorkflow {
+
+  /** Attempts lost with their cluster are retried this often on top of the task's own retries. */
+  static final int SYSTEM_RETRIES = 3;
+  /** How long past its timeout a task may stay silent before the workflow gives up on it. */
+  static final Duration SILENCE_GRACE = Duration.ofMinutes(2);
+
+  private static final RetryOptions FOREVER = RetryOptions.newBuilder()
+      .setInitialInterval(Duration.ofMillis(500))
+      .setBackoffCoefficient(1.5)
+      .setMaximumInterval(Duration.ofSeconds(5))
+      .build();
+
+  private final ExecutionActivities activities = Workflow.newActivityStub(ExecutionActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).setRetryOptions(FOREVER).build());
+
+  private final Map<String, AttemptOutcome> outcomes = new HashMap<>();
+  private final Map<String, String> nodeOutputs = new HashMap<>();
+  private final Map<String, NodeResult> results = new LinkedHashMap<>();
+  private String terminatedBecause;
+  /** Set once the running nodes must stop; each stops its current attempt. */
+  private String stopRunning;
+
+  private record NodeResult(String nodeId, boolean succeeded, boolean aborted, String error) {}
+
+  @Override
+  public void run(Plan plan) {
+    activities.executionStarted(plan.org(), plan.executionId());
+    int parallelism = plan.maxParallelism() > 0 ? plan.maxParallelism() : Integer.MAX_VALUE;
+    Set<String> started = new LinkedHashSet<>();
+    Set<String> succeeded = new LinkedHashSet<>();
+    NodeResult failure = null;
+
+    while (failure == null && terminatedBecause == null && succeeded.size() < plan.nodes().size()) {
+      int running = started.size() - results.size();
+      for (Plan.Node node : DagPlanner.ready(plan, succeeded, started, parallelism - running)) {
+        started.add(node.id());
+        String inputs = DagPlanner.resolve(node.inputs(), plan.inputsJson(), nodeOutputs);
+        Async.procedure(() -> results.put(node.id(), runNode(plan, node, inputs)));
+      }
+      int seen = results.size();
+      Workflow.await(() -> results.size() > seen || terminatedBecause != null);
+      for (NodeResult result : results.values()) {
+        if (result.succeeded()) {
+          succeeded.add(result.nodeId());
+        } else if (failure == null && !result.aborted()) {
+          failure = result;
+        }
+      }
+    }
+
+    if (terminatedBecause != null || failure != null) {
+      // Stop what still runs: a terminated execution, or fail-fast after the first failed node.
+      String reason = terminatedBecause != null ? "terminated: " + terminatedBecause : "another node failed";
+      stopRunning = reason;
+      Workflow.await(() -> results.size() == started.size());
+    }
+
+    List<String> skipped = new ArrayList<>();
+    for (Plan.Node node : plan.nodes()) {
+      if (!started.contains(node.id())) {
+        skipped.add(node.id());
+      }
+    }
+    if (terminatedBecause != null) {
+      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), "ABORTED", null,
+          "TERMINATED", terminatedBecause, null, skipped));
+    } else if (failure != null) {
+      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), "FAILED", null,
+          "TASK_FAILED", failure.error(), failure.nodeId(), skipped));
+    } else {
+      String outputs = DagPlanner.resolve(plan.outputs(), plan.inputsJson(), nodeOutputs);
+      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), "SUCCEEDED", outputs,
+          null, null, null, skipped));
+    }
+  }
+
+  private NodeResult runNode(Plan plan, Plan.Node node, String inputs) {
+    int userFailures = 0;
+    int lost = 0;
+    for (int attempt = 1; ; attempt++) {
+      var dispatch = new ExecutionActivities.Dispatch(plan.org(), plan.project(), plan.domain(), plan.executionId(),
+          node.id(), attempt, node.task(), inputs);
+      String attemptId = dispatch.attemptId();
+      if (stopRunning != null) {
+        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", stopRunning);
+        return new NodeResult(node.id(), false, true, stopRunning);
+      }
+      activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "RUNNING", attempt == 1 ? null : "attempt " + attempt);
+      activities.dispatch(dispatch);
+      boolean ended;
+      if (node.task().timeoutSeconds() > 0) {
+        ended = Workflow.await(Duration.ofSeconds(node.task().timeoutSeconds()).plus(SILENCE_GRACE),
+            () -> outcomes.containsKey(attemptId) || stopRunning != null);
+      } else {
+        Workflow.await(() -> outcomes.containsKey(attemptId) || stopRunning != null);
+        ended = true;
+      }
+      AttemptOutcome outcome = outcomes.get(attemptId);
+      if (outcome == null) {
+        String reason = ended ? stopRunning : "no result within the task's timeout";
+        activities.cancelAttempt(plan.org(), attemptId, reason);
+        if (ended) {
+          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", reason);
+          return new NodeResult(node.id(), false, true, reason);
+        }
+        outcome = new AttemptOutcome(attemptId, AttemptOutcome.Kind.FAILED, null, null, reason, List.of());
+      }
+      switch (outcome.kind()) {
+        case SUCCEEDED -> {
+          nodeOutputs.put(node.id(), outcome.outputsJson() == null ? "{}" : outcome.outputsJson());
+          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "SUCCEEDED", null);
+          return new NodeResult(node.id(), true, false, null);
+        }
+        case ABORTED -> {
+          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", outcome.reason());
+          return new NodeResult(node.id(), false, stopRunning != null, describe(node, attempt, outcome));
+        }
+        case LOST -> {
+          if (++lost > SYSTEM_RETRIES) {
+            activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", outcome.reason());
+            return new NodeResult(node.id(), false, false, describe(node, attempt, outcome));
+          }
+        }
+        case FAILED -> {
+          if (++userFailures > node.task().retries()) {
+            activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", outcome.reason());
+            return new NodeResult(node.id(), false, false, describe(node, attempt, outcome));
+          }
+        }
+      }
+    }
+  }
+
+  private static String describe(Plan.Node node, int attempts, AttemptOutcome outcome) {
+    StringBuilder message = new StringBuilder("node '").append(node.id()).append("' (task ")
+        .append(node.task().name()).append(':').append(node.task().version()).append(") ")
+        .append(outcome.kind().name().toLowerCase()).append(" after ").append(attempts)
+        .append(attempts == 1 ? " attempt" : " attempts");
+    if (outcome.exitCode() != null) {
+      message.append(": exit code ").append(outcome.exitCode());
+    }
+    if (outcome.reason() != null && !outcome.reason().isBlank()) {
+      message.append(": ").append(outcome.reason());
+    }
+    if (!outcome.logTail().isEmpty()) {
+      message.append("\nlast lines of the log:\n").append(String.join("\n", outcome.logTail()));
+    }
+    return message.toString();
+  }
+
+  @Override
+  public void attemptEnded(AttemptOutcome outcome) {
+    outcomes.putIfAbsent(outcome.attemptId(), outcome);
+  }
+
+  @Override
+  public void terminate(String reason) {
+    if (terminatedBecause == null) {
+      terminatedBecause = reason == null || reason.isBlank() ? "terminated by user" : reason;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.meridian.router.execution;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the execution workflow runs: the compiled DAG with every task it needs. The workflow's input,
+ * so it must stay serialisable by Temporal's JSON converter and replayable: add fields, never rename.
+ */
+public record Plan(
+    String org, String project, String domain, String executionId,
+    List<Node> nodes, Map<String, Binding> outputs, int maxParallelism, String inputsJson) {
+
+  public Plan {
+    Objects.requireNonNull(org, "org");
+    Objects.requireNonNull(executionId, "executionId");
+    nodes = List.copyOf(nodes);
+    outputs = Map.copyOf(outputs);
+  }
+
+  public record Node(String id, Task task, Map<String, Binding> inputs) {
+    public Node {
+      inputs = Map.copyOf(inputs);
+    }
+  }
+
+  public record Task(String name, String version, String image, List<String> command, List<String> args,
+      Map<String, String> env, String interfaceJson, int retries, long timeoutSeconds) {
+    public Task {
+      command = List.copyOf(command);
+      args = List.copyOf(args);
+      env = Map.copyOf(env);
+    }
+  }
+
+  /** Exactly one of: a workflow input, a node output, a JSON literal. */
+  public record Binding(String fromInput, String fromNode, String output, String valueJson) {
+    public static Binding input(String name) {
+      return new Binding(name, null, null, null);
+    }
+
+    public static Binding node(String node, String output) {
+      return new Binding(null, node, output, null);
+    }
+
+    public static Binding literal(String json) {
+      return new Binding(null, null, null, json);
+    }
+  }
+
+  public String workflowId() {
+    return workflowId(org, executionId);
+  }
+
+  public static String workflowId(String org, String executionId) {
+    return "execution/" + org + "/" + executionId;
+  }
+}

@@ -1,0 +1,55 @@
+package dev.meridian.router.infra;
+
+import dev.meridian.router.execution.ExecutionActivities;
+import dev.meridian.router.execution.ExecutionWorkflow;
+import dev.meridian.router.execution.ExecutionWorkflowImpl;
+import dev.meridian.tenancy.TenancyTemporal;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+
+@Configuration(proxyBeanMethods = false)
+class TemporalConfig {
+
+  @Bean(destroyMethod = "shutdown")
+  WorkflowServiceStubs workflowServiceStubs(TemporalProperties properties) {
+    return WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(properties.target()).build());
+  }
+
+  @Bean
+  WorkflowClient workflowClient(WorkflowServiceStubs stubs, TemporalProperties properties) {
+    return WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder()
+        .setNamespace(properties.namespace())
+        .setContextPropagators(List.of(new TenancyTemporal()))
+        .build());
+  }
+
+  @Bean(destroyMethod = "shutdownNow")
+  WorkerFactory workerFactory(WorkflowClient client, ExecutionActivities activities) {
+    WorkerFactory factory = WorkerFactory.newInstance(client);
+    Worker worker = factory.newWorker(ExecutionWorkflow.TASK_QUEUE, WorkerOptions.newBuilder()
+        // Temporal's test server never times out a dead worker's sticky queue: without this a
+        // workflow hangs forever after its worker crashed.
+        .setStickyQueueScheduleToStartTimeout(Duration.ZERO)
+        .build());
+    worker.registerWorkflowImplementationTypes(ExecutionWorkflowImpl.class);
+    worker.registerActivitiesImplementations(activities);
+    return factory;
+  }
+
+  /** Workers poll only once everything they call (database, Kafka, the agent stream) is up. */
+  @EventListener(ApplicationReadyEvent.class)
+  void startWorkers(ApplicationReadyEvent event) {
+    event.getApplicationContext().getBean(WorkerFactory.class).start();
+  }
+}

@@ -1,0 +1,213 @@
+package dev.meridian.agent.backend;
+
+import dev.meridian.proto.agent.v1.Assignment;
+import dev.meridian.workflow.TypedInterface;
+import dev.meridian.workflow.Violation;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs each attempt as a local process: the task's command and args, in a working directory of its
+ * own, with the run-time contract of ARCHITECTURE.md §3 ({@code MERIDIAN_INPUTS}, {@code
+ * MERIDIAN_INPUT_<NAME>}, {@code MERIDIAN_OUTPUTS}, ids for logs). stdout and stderr go to {@code
+ * task.log} in that directory. The container image is not used by this backend.
+ */
+public final class ProcessBackend implements TaskBackend {
+
+  static final int LOG_TAIL_LINES = 20;
+  private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final Path workDir;
+  private final AttemptReporter reporter;
+  private final Map<String, Running> running = new ConcurrentHashMap<>();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+
+  private record Running(Assignment assignment, Path dir, Process process, AtomicReference<String> cancelledBecause) {}
+
+  public ProcessBackend(Path workDir, AttemptReporter reporter) {
+    this.workDir = workDir;
+    this.reporter = reporter;
+  }
+
+  @Override
+  public synchronized void start(Assignment assignment) {
+    if (running.containsKey(assignment.getAttemptId())) {
+      return;
+    }
+    Path dir = workDir.resolve(assignment.getOrg()).resolve(assignment.getExecutionId())
+        .resolve(assignment.getNodeId()).resolve(Integer.toString(assignment.getAttempt()));
+    Path logFile = dir.resolve("task.log");
+    String logsUri = logFile.toUri().toString();
+    reporter.initializing(assignment);
+    List<String> command = new ArrayList<>(assignment.getTask().getCommandList());
+    command.addAll(assignment.getTask().getArgsList());
+    if (command.isEmpty()) {
+      reporter.failed(assignment, null, "the task has no command to run", List.of(), logsUri);
+      return;
+    }
+    Process process;
+    try {
+      Files.createDirectories(dir);
+      Path inputs = dir.resolve("inputs.json");
+      Files.writeString(inputs, assignment.getInputsJson().isBlank() ? "{}" : assignment.getInputsJson());
+      ProcessBuilder builder = new ProcessBuilder(command)
+          .directory(dir.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+      Map<String, String> env = builder.environment();
+      env.putAll(assignment.getTask().getEnvMap());
+      env.put("MERIDIAN_INPUTS", inputs.toString());
+      env.put("MERIDIAN_OUTPUTS", dir.resolve("outputs.json").toString());
+      env.put("MERIDIAN_EXECUTION_ID", assignment.getExecutionId());
+      env.put("MERIDIAN_NODE_ID", assignment.getNodeId());
+      env.put("MERIDIAN_ATTEMPT", Integer.toString(assignment.getAttempt()));
+      env.put("MERIDIAN_SECRETS_DIR", dir.resolve("secrets").toString());
+      JsonNode values = JSON.readTree(Files.readString(inputs));
+      for (var input : values.properties()) {
+        if (input.getValue().isValueNode() && !input.getValue().isNull()) {
+          env.put("MERIDIAN_INPUT_" + input.getKey().toUpperCase(Locale.ROOT), input.getValue().asString());
+        }
+      }
+      process = builder.start();
+    } catch (IOException e) {
+      reporter.failed(assignment, null, "could not start " + command.getFirst() + ": " + e.getMessage(), List.of(), logsUri);
+      return;
+    }
+    Running attempt = new Running(assignment, dir, process, new AtomicReference<>());
+    running.put(assignment.getAttemptId(), attempt);
+    reporter.running(assignment, logsUri);
+    Thread.ofVirtual().name("attempt-" + assignment.getAttemptId()).start(() -> watch(attempt, logsUri));
+  }
+
+  private void watch(Running attempt, String logsUri) {
+    Assignment assignment = attempt.assignment();
+    long timeout = assignment.getTask().getTimeout().getSeconds();
+    try {
+      boolean exited = timeout > 0 ? attempt.process().waitFor(timeout, TimeUnit.SECONDS) : attempt.process().waitFor() >= 0;
+      if (!exited) {
+        kill(attempt.process());
+        reporter().failed(assignment, null, "timed out after " + Duration.ofSeconds(timeout).toSeconds() + " s",
+            tail(attempt.dir()), logsUri);
+        return;
+      }
+      if (attempt.cancelledBecause().get() != null) {
+        reporter().aborted(assignment, attempt.cancelledBecause().get(), logsUri);
+        return;
+      }
+      int exitCode = attempt.process().exitValue();
+      if (exitCode != 0) {
+        reporter().failed(assignment, exitCode, "the task exited with code " + exitCode, tail(attempt.dir()), logsUri);
+        return;
+      }
+      readOutputs(attempt, logsUri);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      kill(attempt.process());
+    } finally {
+      running.remove(assignment.getAttemptId());
+    }
+  }
+
+  private void readOutputs(Running attempt, String logsUri) {
+    Assignment assignment = attempt.assignment();
+    List<Violation> violations = new ArrayList<>();
+    TypedInterface declared = TypedInterface.parse(JSON.readTree(assignment.getTask().getInterfaceJson().isBlank()
+        ? "{}" : assignment.getTask().getInterfaceJson()), "/interface", violations);
+    Path outputsFile = attempt.dir().resolve("outputs.json");
+    JsonNode outputs;
+    try {
+      outputs = Files.exists(outputsFile) ? JSON.readTree(Files.readString(outputsFile)) : JSON.createObjectNode();
+    } catch (IOException | RuntimeException e) {
+      reporter().failed(assignment, 0, "the outputs file $MERIDIAN_OUTPUTS is not valid JSON: " + e.getMessage(),
+          tail(attempt.dir()), logsUri);
+      return;
+    }
+    declared.checkOutputs(outputs, "", violations);
+    if (!violations.isEmpty()) {
+      reporter().failed(assignment, 0, "the task's outputs do not match its interface: "
+          + violations.stream().map(v -> (v.pointer().isEmpty() ? "" : v.pointer() + ": ") + v.message()).toList(),
+          tail(attempt.dir()), logsUri);
+      return;
+    }
+    reporter().succeeded(assignment, JSON.writeValueAsString(outputs), logsUri);
+  }
+
+  @Override
+  public void cancel(String attemptId, String reason) {
+    Running attempt = running.get(attemptId);
+    if (attempt != null) {
+      attempt.cancelledBecause().set(reason == null || reason.isBlank() ? "cancelled" : reason);
+      kill(attempt.process());
+    }
+  }
+
+  /**
+   * Kills every running attempt without reporting it: the router declares them lost and retries
+   * them, which is right for an agent that goes away (a drain comes with the many-clusters work).
+   */
+  public void stop() {
+    stopping.set(true);
+    running.values().forEach(attempt -> kill(attempt.process()));
+  }
+
+  @Override
+  public Set<String> running() {
+    return Set.copyOf(running.keySet());
+  }
+
+  /** Stops the process and everything it started: SIGTERM, then SIGKILL after 2 s. */
+  private static void kill(Process process) {
+    List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+    tree.forEach(ProcessHandle::destroy);
+    process.destroy();
+    try {
+      if (!process.waitFor(2, TimeUnit.SECONDS)) {
+        tree.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+
+  /** While the agent stops, attempts end unreported: the router declares them lost and retries them. */
+  private AttemptReporter reporter() {
+    return stopping.get() ? SILENT : reporter;
+  }
+
+  private static final AttemptReporter SILENT = new AttemptReporter() {
+    @Override public void initializing(Assignment attempt) {}
+    @Override public void running(Assignment attempt, String logsUri) {}
+    @Override public void succeeded(Assignment attempt, String outputsJson, String logsUri) {}
+    @Override public void failed(Assignment attempt, Integer exitCode, String reason, List<String> logTail, String logsUri) {}
+    @Override public void aborted(Assignment attempt, String reason, String logsUri) {}
+  };
+
+  static List<String> tail(Path dir) {
+    try {
+      List<String> lines = Files.readAllLines(dir.resolve("task.log"), StandardCharsets.UTF_8);
+      return List.copyOf(lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+    } catch (IOException e) {
+      log.debug("no log to tail in {}", dir);
+      return List.of();
+    }
+  }
+}

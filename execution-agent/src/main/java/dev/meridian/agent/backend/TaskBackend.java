@@ -1,0 +1,21 @@
+package dev.meridian.agent.backend;
+
+import dev.meridian.proto.agent.v1.Assignment;
+import java.util.Set;
+
+/**
+ * Where attempts run: local processes, Kubernetes pods, or simulation. A backend reports every phase
+ * change of every attempt to the {@link AttemptReporter} it was given, ending with exactly one terminal
+ * report, and never throws for a task that fails: that is a {@code FAILED} report.
+ */
+public interface TaskBackend {
+
+  /** Starts the attempt unless it already runs (assignments may be delivered twice). */
+  void start(Assignment assignment);
+
+  /** Stops the attempt; it ends {@code ABORTED}. Unknown attempts are ignored. */
+  void cancel(String attemptId, String reason);
+
+  /** Attempts that have started and not yet ended. */
+  Set<String> running();
+}

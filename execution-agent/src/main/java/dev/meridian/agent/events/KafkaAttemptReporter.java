@@ -1,0 +1,104 @@
+package dev.meridian.agent.events;
+
+import com.google.protobuf.Timestamp;
+import dev.meridian.agent.AgentProperties;
+import dev.meridian.agent.backend.AttemptReporter;
+import dev.meridian.proto.agent.v1.Assignment;
+import dev.meridian.proto.events.v1.TaskEvent;
+import dev.meridian.proto.events.v1.TaskPhase;
+import dev.meridian.tenancy.TenancyKafka;
+import dev.meridian.tenancy.TenantContext;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes every phase change of an attempt as a {@link TaskEvent}, keyed by execution id. The
+ * event id is {@code <attempt-id>/<phase>}, so a repeated report is a duplicate every consumer drops.
+ * Terminal events are sent synchronously: the attempt is not forgotten before its end is durable.
+ */
+public final class KafkaAttemptReporter implements AttemptReporter {
+
+  private static final Logger log = LoggerFactory.getLogger(KafkaAttemptReporter.class);
+
+  private final Producer<String, byte[]> producer;
+  private final AgentProperties properties;
+
+  public KafkaAttemptReporter(Producer<String, byte[]> producer, AgentProperties properties) {
+    this.producer = producer;
+    this.properties = properties;
+  }
+
+  public void assigned(Assignment attempt) {
+    publish(event(attempt, TaskPhase.TASK_PHASE_ASSIGNED), false);
+  }
+
+  @Override
+  public void initializing(Assignment attempt) {
+    publish(event(attempt, TaskPhase.TASK_PHASE_INITIALIZING), false);
+  }
+
+  @Override
+  public void running(Assignment attempt, String logsUri) {
+    publish(event(attempt, TaskPhase.TASK_PHASE_RUNNING).setLogsUri(logsUri), false);
+  }
+
+  @Override
+  public void succeeded(Assignment attempt, String outputsJson, String logsUri) {
+    publish(event(attempt, TaskPhase.TASK_PHASE_SUCCEEDED).setOutputsJson(outputsJson).setExitCode(0).setLogsUri(logsUri), true);
+  }
+
+  @Override
+  public void failed(Assignment attempt, Integer exitCode, String reason, List<String> logTail, String logsUri) {
+    TaskEvent.Builder event = event(attempt, TaskPhase.TASK_PHASE_FAILED).setReason(reason).addAllLogTail(logTail).setLogsUri(logsUri);
+    if (exitCode != null) {
+      event.setExitCode(exitCode);
+    }
+    publish(event, true);
+  }
+
+  @Override
+  public void aborted(Assignment attempt, String reason, String logsUri) {
+    publish(event(attempt, TaskPhase.TASK_PHASE_ABORTED).setReason(reason).setLogsUri(logsUri), true);
+  }
+
+  private TaskEvent.Builder event(Assignment attempt, TaskPhase phase) {
+    Instant now = Instant.now();
+    return TaskEvent.newBuilder()
+        .setEventId(attempt.getAttemptId() + "/" + phase.name().substring("TASK_PHASE_".length()))
+        .setOrg(attempt.getOrg())
+        .setProject(attempt.getProject())
+        .setDomain(attempt.getDomain())
+        .setExecutionId(attempt.getExecutionId())
+        .setNodeId(attempt.getNodeId())
+        .setAttempt(attempt.getAttempt())
+        .setAttemptId(attempt.getAttemptId())
+        .setCluster(properties.cluster())
+        .setPhase(phase)
+        .setOccurredAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
+  }
+
+  private void publish(TaskEvent.Builder event, boolean durable) {
+    TaskEvent built = event.build();
+    var record = new ProducerRecord<String, byte[]>(properties.taskEventsTopic(), built.getExecutionId(), built.toByteArray());
+    TenancyKafka.write(TenantContext.ofExecution(built.getOrg(), built.getExecutionId()), record.headers());
+    var sent = producer.send(record, (metadata, error) -> {
+      if (error != null) {
+        log.error("could not publish {} for attempt {}: {}", built.getPhase(), built.getAttemptId(), error.toString());
+      }
+    });
+    if (durable) {
+      try {
+        sent.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("could not publish the end of attempt " + built.getAttemptId(), e.getCause());
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.meridian.agent.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Duration;
+import dev.meridian.proto.agent.v1.Assignment;
+import dev.meridian.proto.agent.v1.Task;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessBackendTest {
+
+  @TempDir Path workDir;
+
+  private final Recorder reports = new Recorder();
+
+  record Report(String phase, Integer exitCode, String detail, List<String> logTail) {}
+
+  static final class Recorder implements AttemptReporter {
+    final List<Report> all = new CopyOnWriteArrayList<>();
+
+    @Override public void initializing(Assignment a) { all.add(new Report("INITIALIZING", null, null, List.of())); }
+    @Override public void running(Assignment a, String logsUri) { all.add(new Report("RUNNING", null, logsUri, List.of())); }
+    @Override public void succeeded(Assignment a, String outputs, String logsUri) { all.add(new Report("SUCCEEDED", 0, outputs, List.of())); }
+    @Override public void failed(Assignment a, Integer exitCode, String reason, List<String> tail, String logsUri) {
+      all.add(new Report("FAILED", exitCode, reason, tail));
+    }
+    @Override public void aborted(Assignment a, String reason, String logsUri) { all.add(new Report("ABORTED", null, reason, List.of())); }
+
+    Report last() {
+      return all.getLast();
+    }
+  }
+
+  private static Assignment shell(String script, String interfaceJson, String inputsJson, long timeoutSeconds) {
+    return Assignment.newBuilder()
+        .setAttemptId("x1/n1/1").setOrg("acme").setExecutionId("x1").setNodeId("n1").setAttempt(1)
+        .setInputsJson(inputsJson)
+        .setTask(Task.newBuilder().setName("t").setVersion("1").addCommand("sh").addCommand("-c").addCommand(script)
+            .setInterfaceJson(interfaceJson).setTimeout(Duration.newBuilder().setSeconds(timeoutSeconds)))
+        .build();
+  }
+
+  private static final String SUM = """
+      {"inputs":{"a":{"type":"integer"},"b":{"type":"integer"}},"outputs":{"sum":{"type":"integer"}}}""";
+
+  @Test
+  void runsTheCommandWithInputsInTheEnvironmentAndReadsItsOutputs() {
+    var backend = new ProcessBackend(workDir, reports);
+
+    backend.start(shell("echo \"{\\\"sum\\\": $((MERIDIAN_INPUT_A + MERIDIAN_INPUT_B))}\" > \"$MERIDIAN_OUTPUTS\"", SUM, "{\"a\":2,\"b\":40}", 0));
+
+    await().until(() -> reports.all.size() == 3);
+    assertThat(reports.all).extracting(Report::phase).containsExactly("INITIALIZING", "RUNNING", "SUCCEEDED");
+    assertThat(reports.last().detail()).isEqualTo("{\"sum\":42}");
+    assertThat(backend.running()).isEmpty();
+  }
+
+  @Test
+  void reportsTheExitCodeAndTheLastLinesOfTheLogOnFailure() {
+    var backend = new ProcessBackend(workDir, reports);
+
+    backend.start(shell("echo preparing; echo 'bad input: x' >&2; exit 3", SUM, "{\"a\":1,\"b\":2}", 0));
+
+    await().until(() -> reports.all.size() == 3);
+    assertThat(reports.last().phase()).isEqualTo("FAILED");
+    assertThat(reports.last().exitCode()).isEqualTo(3);
+    assertThat(reports.last().logTail()).containsExactly("preparing", "bad input: x");
+  }
+
+  @Test
+  void failsAnAttemptWhoseOutputsDoNotMatchTheInterface() {
+    var backend = new ProcessBackend(workDir, reports);
+
+    backend.start(shell("echo '{\"sum\": \"many\"}' > \"$MERIDIAN_OUTPUTS\"", SUM, "{\"a\":1,\"b\":2}", 0));
+
+    await().until(() -> reports.all.size() == 3);
+    assertThat(reports.last().phase()).isEqualTo("FAILED");
+    assertThat(reports.last().detail()).contains("/sum: expected integer but got string \"many\"");
+  }
+
+  @Test
+  void killsAnAttemptThatOutlivesItsTimeout() {
+    var backend = new ProcessBackend(workDir, reports);
+
+    backend.start(shell("sleep 30", SUM, "{\"a\":1,\"b\":2}", 1));
+
+    await().atMost(java.time.Duration.ofSeconds(10)).until(() -> reports.all.size() == 3);
+    assertThat(reports.last().phase()).isEqualTo("FAILED");
+    assertThat(reports.last().detail()).isEqualTo("timed out after 1 s");
+  }
+
+  @Test
+  void cancelStopsTheProcessAndEndsTheAttemptAborted() {
+    var backend = new ProcessBackend(workDir, reports);
+    backend.start(shell("sleep 30", SUM, "{}", 0));
+    await().until(() -> backend.running().contains("x1/n1/1"));
+
+    backend.cancel("x1/n1/1", "terminated by user");
+
+    await().atMost(java.time.Duration.ofSeconds(5)).until(() -> reports.all.size() == 3);
+    assertThat(reports.last()).isEqualTo(new Report("ABORTED", null, "terminated by user", List.of()));
+  }
+}
