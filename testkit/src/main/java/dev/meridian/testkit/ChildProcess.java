@@ -44,14 +44,17 @@ public final class ChildProcess implements AutoCloseable {
     }
   }
 
-  /** Starts {@code mainClass} in a new JVM on {@code classpath}, dying with this JVM. */
+  /**
+   * Starts {@code mainClass} in a new JVM on {@code classpath}, dying with this JVM. A Spring Boot
+   * executable jar runs with its jar as classpath and {@code org.springframework.boot.loader.launch.JarLauncher}.
+   */
   public static ChildProcess java(String name, String classpath, List<String> jvmOptions, String mainClass,
       List<String> args, Path log) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(classpath);
+    command.add(ChildClasspath.self() + java.io.File.pathSeparator + classpath);
     command.add(ParentWatchdog.class.getName());
     command.add(Long.toString(ProcessHandle.current().pid()));
     command.add(mainClass);

@@ -1,0 +1,155 @@
+package dev.meridian.devstack;
+
+import dev.meridian.testkit.Infrastructure;
+import dev.meridian.testkit.Ports;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole of Meridian on one machine: PostgreSQL, Kafka and Temporal from testkit, then
+ * tenant-service, cluster-router and gateway, then one agent that runs tasks as local processes.
+ * {@code ./meridian up} starts one on fixed ports; the end-to-end tests start one on free ports.
+ */
+public final class LocalStack implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
+  private static final String VERSION = "0.1.0-SNAPSHOT";
+
+  /** Ports of everything; {@link #free()} picks unused ones. */
+  public record Layout(int gatewayHttp, int gatewayGrpc, int tenantHttp, int tenantGrpc, int routerHttp, int routerGrpc,
+      Infrastructure.Ports infrastructure) {
+
+    public static Layout fixed() {
+      return new Layout(8080, 9090, 8181, 9191, 8282, 9292, new Infrastructure.Ports(15432, 19092, 19093, 17233));
+    }
+
+    public static Layout free() {
+      return new Layout(Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
+          new Infrastructure.Ports(Ports.free(), Ports.free(), Ports.free(), Ports.free()));
+    }
+  }
+
+  /**
+   * @param home where data and logs go ({@code .meridian/} for {@code ./meridian up})
+   * @param repository the checkout, whose modules' {@code target/} hold the service jars
+   * @param lostAfter how long a silent agent's attempts wait before they are declared lost
+   */
+  public record Options(Path home, Path repository, Layout layout, boolean keepData, Duration lostAfter) {}
+
+  private final Options options;
+  private final Infrastructure infrastructure;
+  private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+
+  private LocalStack(Options options, Infrastructure infrastructure) {
+    this.options = options;
+    this.infrastructure = infrastructure;
+  }
+
+  public static LocalStack start(Options options) {
+    long started = System.nanoTime();
+    Infrastructure infrastructure = Infrastructure.start(options.home().resolve("infra"), options.layout().infrastructure(), options.keepData());
+    LocalStack stack = new LocalStack(options, infrastructure);
+    try {
+      stack.define();
+      List<CompletableFuture<Void>> starting = new ArrayList<>();
+      for (String name : List.of("tenant-service", "cluster-router", "gateway")) {
+        starting.add(CompletableFuture.runAsync(() -> {
+          stack.services.get(name).start().awaitHealthy(Duration.ofSeconds(180));
+          log.info("{} is up", name);
+        }));
+      }
+      CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).join();
+      stack.services.get("execution-agent").start();
+      log.info("local stack ready in {} s", (System.nanoTime() - started) / 1_000_000_000);
+      return stack;
+    } catch (RuntimeException e) {
+      stack.close();
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
+  }
+
+  private void define() {
+    Layout ports = options.layout();
+    String jdbc = infrastructure.postgres().jdbcUrl();
+    String kafka = infrastructure.kafka().bootstrapServers();
+    Path logs = options.home().resolve("logs");
+    services.put("tenant-service", service("tenant-service", logs, ports.tenantHttp(), List.of(
+        "--server.port=" + ports.tenantHttp(),
+        "--spring.grpc.server.port=" + ports.tenantGrpc(),
+        "--spring.datasource.url=" + jdbc + "?currentSchema=tenant")));
+    services.put("cluster-router", service("cluster-router", logs, ports.routerHttp(), List.of(
+        "--server.port=" + ports.routerHttp(),
+        "--spring.grpc.server.port=" + ports.routerGrpc(),
+        "--spring.datasource.url=" + jdbc + "?currentSchema=router",
+        "--spring.kafka.bootstrap-servers=" + kafka,
+        "--meridian.router.temporal.target=" + infrastructure.temporal().target(),
+        "--meridian.router.agents.lost-after=" + options.lostAfter().toSeconds() + "s")));
+    services.put("gateway", service("gateway", logs, ports.gatewayHttp(), List.of(
+        "--server.port=" + ports.gatewayHttp(),
+        "--spring.grpc.server.port=" + ports.gatewayGrpc(),
+        "--spring.datasource.url=" + jdbc + "?currentSchema=gateway",
+        "--meridian.gateway.clients.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
+        "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc())));
+    services.put("execution-agent", service("execution-agent", logs, null, List.of(
+        "--meridian.agent.org=*",
+        "--meridian.agent.cluster=local",
+        "--meridian.agent.router-target=127.0.0.1:" + ports.routerGrpc(),
+        "--meridian.agent.work-dir=" + options.home().resolve("agent"),
+        "--spring.kafka.bootstrap-servers=" + kafka)));
+  }
+
+  private ServiceProcess service(String module, Path logs, Integer healthPort, List<String> args) {
+    Path jar = options.repository().resolve(module).resolve("target").resolve(module + "-" + VERSION + "-exec.jar");
+    return new ServiceProcess(module, jar, args, logs.resolve(module + ".log"), healthPort);
+  }
+
+  public ServiceProcess service(String name) {
+    ServiceProcess service = services.get(name);
+    if (service == null) {
+      throw new IllegalArgumentException("no service " + name + "; services are " + services.keySet());
+    }
+    return service;
+  }
+
+  public String gatewayUrl() {
+    return "http://127.0.0.1:" + options.layout().gatewayHttp();
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  public Infrastructure infrastructure() {
+    return infrastructure;
+  }
+
+  /** Stops the agent and the services (SIGTERM, so Kafka groups rebalance at once), then the infrastructure. */
+  @Override
+  public void close() {
+    List<String> order = new ArrayList<>(services.keySet());
+    java.util.Collections.reverse(order);
+    for (String name : order) {
+      services.get(name).close();
+    }
+    infrastructure.close();
+  }
+
+  static Path repositoryRoot() {
+    String configured = System.getProperty("meridian.repository");
+    Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
+    for (Path dir = start.toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.exists(dir.resolve("mvnw")) && Files.isDirectory(dir.resolve("devstack"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException("cannot find the Meridian checkout above " + start);
+  }
+}

@@ -1,0 +1,85 @@
+package dev.meridian.devstack;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * {@code ./meridian up}: starts the local stack on fixed ports with its data under {@code .meridian/},
+ * seeds org {@code demo} with project {@code quickstart} and the example workflow, writes what to do
+ * next to {@code .meridian/summary.txt}, and runs until SIGTERM ({@code ./meridian down}).
+ */
+public final class LocalStackMain {
+
+  private LocalStackMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Path repository = LocalStack.repositoryRoot();
+    Path home = repository.resolve(".meridian");
+    Files.createDirectories(home);
+    Files.deleteIfExists(home.resolve("ready"));
+    Files.deleteIfExists(home.resolve("failed"));
+    LocalStack stack;
+    try {
+      stack = LocalStack.start(new LocalStack.Options(home, repository, LocalStack.Layout.fixed(), true, Duration.ofSeconds(60)));
+    } catch (RuntimeException e) {
+      Files.writeString(home.resolve("failed"), String.valueOf(e.getMessage()));
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        Files.deleteIfExists(home.resolve("ready"));
+      } catch (IOException ignored) {
+        // the stack stops either way
+      }
+      stack.close();
+    }, "meridian-down"));
+
+    MeridianClient client = new MeridianClient(stack.gatewayUrl());
+    seed(client);
+    Files.writeString(home.resolve("summary.txt"), summary(stack, home));
+    Files.writeString(home.resolve("ready"), Long.toString(ProcessHandle.current().pid()));
+    Thread.currentThread().join();
+  }
+
+  private static void seed(MeridianClient client) {
+    var org = client.post("/api/v1/orgs", Map.of("slug", "demo", "name", "Demo", "ownerEmail", "demo@meridian.local"));
+    if (org.status() != 201 && org.status() != 409) {
+      throw new IllegalStateException("could not create org demo: " + org.status() + " " + org.body());
+    }
+    var project = client.post("/api/v1/orgs/demo/projects", Map.of("id", "quickstart", "name", "Quickstart"));
+    if (project.status() != 201 && project.status() != 409) {
+      throw new IllegalStateException("could not create project quickstart: " + project.status() + " " + project.body());
+    }
+    Examples.register(client, "/api/v1/orgs/demo/projects/quickstart/domains/development");
+  }
+
+  private static String summary(LocalStack stack, Path home) {
+    String api = stack.gatewayUrl() + "/api/v1";
+    String scope = api + "/orgs/demo/projects/quickstart/domains/development";
+    return """
+        Meridian is up.
+
+          REST API    %1$s
+          gRPC API    127.0.0.1:%2$d
+          Health      %3$s/actuator/health
+          Example     org demo, project quickstart, domain development:
+                      workflow and launch plan quickstart.fanout version 1 (fan-out, fan-in)
+
+        Launch the example (prints the new execution; note its "id"):
+          curl -s -X POST %4$s/executions \\
+               -H 'Content-Type: application/json' -H 'Idempotency-Key: my-first-run' \\
+               -d '{"launchPlan":{"name":"quickstart.fanout","version":"1"},"inputs":{"n":4}}'
+
+        Watch it:
+          curl -s %4$s/executions/<id>
+
+        Logs         %5$s (one file per service)
+        Task logs    %6$s (one directory per attempt)
+        Stop         ./meridian down
+        """.formatted(api, stack.options().layout().gatewayGrpc(), stack.gatewayUrl(), scope,
+        home.resolve("logs"), home.resolve("agent"));
+  }
+}

@@ -1,0 +1,32 @@
+package dev.meridian.gateway.api;
+
+import dev.meridian.workflow.Violation;
+import java.util.List;
+
+/**
+ * Why a use case said no. Each edge (REST, gRPC) maps these in exactly one place:
+ * {@code RestErrors} to problem+json, {@code GrpcErrors} to a status.
+ */
+public sealed interface Refusal {
+
+  String detail();
+
+  /** 404: absent, or belongs to another org — the two are indistinguishable on purpose. */
+  record NotFound(String detail) implements Refusal {}
+
+  /** 409: e.g. an immutable version re-registered with a different body. */
+  record Conflict(String detail) implements Refusal {}
+
+  /** 400: the request cannot be read. */
+  record Malformed(String detail, List<Violation> errors) implements Refusal {}
+
+  /** 422: well-formed but semantically invalid; every error is located by a JSON pointer. */
+  record Invalid(String detail, List<Violation> errors) implements Refusal {
+    public Invalid {
+      errors = List.copyOf(errors);
+    }
+  }
+
+  /** 503: a dependency is down; nothing was created. */
+  record Unavailable(String detail) implements Refusal {}
+}

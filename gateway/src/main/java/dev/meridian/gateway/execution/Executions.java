@@ -1,0 +1,153 @@
+package dev.meridian.gateway.execution;
+
+import dev.meridian.gateway.api.Downstream;
+import dev.meridian.gateway.api.Fields;
+import dev.meridian.gateway.api.Json;
+import dev.meridian.gateway.api.Outcome;
+import dev.meridian.gateway.api.Refusal;
+import dev.meridian.gateway.project.Projects;
+import dev.meridian.gateway.project.Scope;
+import dev.meridian.gateway.registry.Registry;
+import dev.meridian.proto.events.v1.ExecutionPhase;
+import dev.meridian.proto.router.v1.Execution;
+import dev.meridian.proto.router.v1.ExecutionRouterGrpc.ExecutionRouterBlockingStub;
+import dev.meridian.proto.router.v1.GetExecutionRequest;
+import dev.meridian.proto.router.v1.ListExecutionsRequest;
+import dev.meridian.proto.router.v1.ListExecutionsResponse;
+import dev.meridian.proto.router.v1.StartExecutionRequest;
+import dev.meridian.proto.router.v1.StartExecutionResponse;
+import dev.meridian.proto.router.v1.TerminateExecutionRequest;
+import dev.meridian.workflow.Violation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Launching, reading, listing and terminating executions. The router owns them; this checks and translates. */
+@Service
+public class Executions {
+
+  private final Registry registry;
+  private final Projects projects;
+  private final ExecutionRouterBlockingStub router;
+
+  Executions(Registry registry, Projects projects, ExecutionRouterBlockingStub router) {
+    this.registry = registry;
+    this.projects = projects;
+    this.router = router;
+  }
+
+  /** Deadlines are absolute in gRPC, so each call gets a fresh one; terminate may wait up to 10 s. */
+  private ExecutionRouterBlockingStub router() {
+    return router.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  public Outcome<Execution> create(Scope scope, JsonNode body, String idempotencyKey) {
+    Optional<Refusal> missing = projects.check(scope);
+    if (missing.isPresent()) {
+      return Outcome.refused(missing.get());
+    }
+    List<Violation> violations = new ArrayList<>();
+    Fields request = new Fields(body, "", violations);
+    request.onlyKnown(Set.of("launchPlan", "workflow", "inputs", "name", "labels", "priority"));
+    boolean byPlan = request.get("launchPlan") != null;
+    if (byPlan == (request.get("workflow") != null)) {
+      violations.add(new Violation("", "name exactly one of launchPlan or workflow to run"));
+      return Outcome.refused(new Refusal.Invalid("the execution is invalid", violations));
+    }
+    String kind = byPlan ? "launchPlan" : "workflow";
+    Fields ref = request.object(kind, true);
+    String name = ref == null ? null : ref.string("name", true);
+    String version = ref == null ? null : ref.string("version", true);
+    JsonNode inputs = request.get("inputs");
+    if (inputs != null && !inputs.isObject()) {
+      violations.add(new Violation("/inputs", "inputs must be an object of input name to value"));
+    }
+    if (!violations.isEmpty()) {
+      return Outcome.refused(new Refusal.Invalid("the execution is invalid", violations));
+    }
+    Outcome<Registry.Launchable> found = registry.launchable(scope, kind, name, version, "/" + kind);
+    if (found instanceof Outcome.Refused<Registry.Launchable> refused) {
+      return Outcome.refused(refused.refusal());
+    }
+    Registry.Launchable launchable = ((Outcome.Done<Registry.Launchable>) found).value();
+
+    ObjectNode merged = Json.MAPPER.createObjectNode();
+    if (launchable.defaultInputs() != null && launchable.defaultInputs().isObject()) {
+      merged.setAll((ObjectNode) launchable.defaultInputs());
+    }
+    if (inputs != null) {
+      for (var input : inputs.properties()) {
+        if (launchable.fixedInputs() != null && launchable.fixedInputs().has(input.getKey())) {
+          violations.add(new Violation("/inputs/" + input.getKey(), "input '" + input.getKey()
+              + "' is fixed by launch plan " + name + ":" + version + " and cannot be set"));
+        }
+        merged.set(input.getKey(), input.getValue());
+      }
+    }
+    if (launchable.fixedInputs() != null && launchable.fixedInputs().isObject()) {
+      merged.setAll((ObjectNode) launchable.fixedInputs());
+    }
+    launchable.workflowInterface().checkInputs(merged, "/inputs", violations);
+    if (!violations.isEmpty()) {
+      return Outcome.refused(new Refusal.Invalid("the inputs do not match the workflow's interface", violations));
+    }
+
+    StartExecutionRequest.Builder start = StartExecutionRequest.newBuilder()
+        .setScope(scope.toRouter())
+        .setPlan(launchable.plan())
+        .setInputsJson(Json.text(merged))
+        .setRequestHash(Json.digest(body));
+    if (idempotencyKey != null && !idempotencyKey.isBlank()) {
+      start.setIdempotencyKey(idempotencyKey);
+    }
+    if (launchable.launchPlanName() != null) {
+      start.setLaunchPlanName(launchable.launchPlanName()).setLaunchPlanVersion(launchable.launchPlanVersion());
+    }
+    Outcome<StartExecutionResponse> started = Downstream.call("cluster-router", () -> router().startExecution(start.build()));
+    return switch (started) {
+      case Outcome.Refused<StartExecutionResponse> refused -> Outcome.refused(refused.refusal());
+      case Outcome.Done<StartExecutionResponse> done -> done.value().hasIdempotencyConflict()
+          ? Outcome.refused(new Refusal.Invalid(done.value().getIdempotencyConflict(), List.of()))
+          : Outcome.created(done.value().getStarted());
+    };
+  }
+
+  public Outcome<Execution> get(Scope scope, String id) {
+    Optional<Refusal> missing = projects.check(scope);
+    if (missing.isPresent()) {
+      return Outcome.refused(missing.get());
+    }
+    return Downstream.call("cluster-router", () -> router().getExecution(
+        GetExecutionRequest.newBuilder().setScope(scope.toRouter()).setExecutionId(id).build()));
+  }
+
+  public Outcome<ListExecutionsResponse> list(Scope scope, String phase, int limit, String pageToken) {
+    Optional<Refusal> missing = projects.check(scope);
+    if (missing.isPresent()) {
+      return Outcome.refused(missing.get());
+    }
+    ListExecutionsRequest.Builder request = ListExecutionsRequest.newBuilder().setScope(scope.toRouter())
+        .setLimit(Math.clamp(limit, 1, 500)).setPageToken(pageToken == null ? "" : pageToken);
+    if (phase != null && !phase.isBlank()) {
+      try {
+        request.setPhase(ExecutionPhase.valueOf("EXECUTION_PHASE_" + phase));
+      } catch (IllegalArgumentException e) {
+        return Outcome.refused(new Refusal.Malformed("phase '" + phase + "' is not an execution phase", List.of()));
+      }
+    }
+    return Downstream.call("cluster-router", () -> router().listExecutions(request.build()));
+  }
+
+  public Outcome<Execution> terminate(Scope scope, String id, String reason) {
+    Optional<Refusal> missing = projects.check(scope);
+    if (missing.isPresent()) {
+      return Outcome.refused(missing.get());
+    }
+    return Downstream.call("cluster-router", () -> router().terminateExecution(TerminateExecutionRequest.newBuilder()
+        .setScope(scope.toRouter()).setExecutionId(id).setReason(reason == null ? "" : reason).build()));
+  }
+}

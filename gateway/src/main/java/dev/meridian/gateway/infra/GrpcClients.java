@@ -1,0 +1,45 @@
+package dev.meridian.gateway.infra;
+
+import dev.meridian.proto.router.v1.ExecutionRouterGrpc;
+import dev.meridian.proto.tenant.v1.TenantDirectoryGrpc;
+import dev.meridian.tenancy.TenancyGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.ServerInterceptor;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.grpc.server.GlobalServerInterceptor;
+
+@Configuration(proxyBeanMethods = false)
+class GrpcClients {
+
+  @Bean(destroyMethod = "shutdownNow")
+  ManagedChannel tenantServiceChannel(ClientsProperties clients) {
+    return channel(clients.tenantService());
+  }
+
+  @Bean(destroyMethod = "shutdownNow")
+  ManagedChannel clusterRouterChannel(ClientsProperties clients) {
+    return channel(clients.clusterRouter());
+  }
+
+  @Bean
+  TenantDirectoryGrpc.TenantDirectoryBlockingStub tenantDirectory(ManagedChannel tenantServiceChannel) {
+    return TenantDirectoryGrpc.newBlockingStub(tenantServiceChannel);
+  }
+
+  @Bean
+  ExecutionRouterGrpc.ExecutionRouterBlockingStub executionRouter(ManagedChannel clusterRouterChannel) {
+    return ExecutionRouterGrpc.newBlockingStub(clusterRouterChannel);
+  }
+
+  @Bean
+  @GlobalServerInterceptor
+  ServerInterceptor tenancyServerInterceptor() {
+    return TenancyGrpc.serverInterceptor();
+  }
+
+  private static ManagedChannel channel(String target) {
+    return ManagedChannelBuilder.forTarget(target).usePlaintext().intercept(TenancyGrpc.clientInterceptor()).build();
+  }
+}

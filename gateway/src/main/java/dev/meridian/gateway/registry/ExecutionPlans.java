@@ -1,0 +1,57 @@
+package dev.meridian.gateway.registry;
+
+import com.google.protobuf.Duration;
+import dev.meridian.gateway.api.Json;
+import dev.meridian.proto.router.v1.Binding;
+import dev.meridian.proto.router.v1.ExecutionPlan;
+import dev.meridian.proto.router.v1.NodeOutput;
+import dev.meridian.proto.router.v1.PlanNode;
+import dev.meridian.proto.router.v1.PlanTask;
+import java.util.Map;
+
+/** A compiled workflow in the router's contract: every node with its task inlined, every binding resolved. */
+final class ExecutionPlans {
+
+  private ExecutionPlans() {}
+
+  static ExecutionPlan of(WorkflowCompiler.Compiled workflow) {
+    ExecutionPlan.Builder plan = ExecutionPlan.newBuilder()
+        .setWorkflowName(workflow.name())
+        .setWorkflowVersion(workflow.version())
+        .setMaxParallelism(workflow.maxParallelism());
+    for (WorkflowCompiler.CompiledNode node : workflow.nodes()) {
+      TaskDefinition task = node.task();
+      plan.addNodes(PlanNode.newBuilder()
+          .setId(node.id())
+          .setTask(PlanTask.newBuilder()
+              .setName(task.name())
+              .setVersion(task.version())
+              .setImage(task.image())
+              .addAllCommand(task.command())
+              .addAllArgs(task.args())
+              .putAllEnv(task.env())
+              .setInterfaceJson(Json.text(task.interfaceJson()))
+              .setRetries(task.retries())
+              .setTimeout(Duration.newBuilder().setSeconds(task.timeout().toSeconds())))
+          .putAllInputs(bindings(node.inputs())));
+    }
+    plan.putAllOutputs(bindings(workflow.outputs()));
+    return plan.build();
+  }
+
+  private static Map<String, Binding> bindings(Map<String, WorkflowCompiler.Binding> bindings) {
+    var converted = new java.util.LinkedHashMap<String, Binding>();
+    bindings.forEach((name, binding) -> {
+      Binding.Builder proto = Binding.newBuilder();
+      if (binding.fromInput() != null) {
+        proto.setFromInput(binding.fromInput());
+      } else if (binding.fromNode() != null) {
+        proto.setFromNode(NodeOutput.newBuilder().setNode(binding.fromNode()).setOutput(binding.output()));
+      } else {
+        proto.setValueJson(Json.text(binding.value()));
+      }
+      converted.put(name, proto.build());
+    });
+    return converted;
+  }
+}

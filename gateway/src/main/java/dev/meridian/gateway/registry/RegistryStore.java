@@ -1,0 +1,73 @@
+package dev.meridian.gateway.registry;
+
+import dev.meridian.gateway.project.Scope;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+@Repository
+class RegistryStore {
+
+  enum Kind { task, workflow, launch_plan }
+
+  record Entity(Kind kind, String name, String version, String spec, String digest, String edges, boolean active, Instant createdAt) {}
+
+  private static final String COLUMNS = "kind, name, version, spec, digest, edges, active, created_at";
+
+  private final JdbcClient jdbc;
+
+  RegistryStore(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  /** Inserts unless the name and version exist; returns what is stored either way, and whether it was new. */
+  record Registered(Entity entity, boolean created) {}
+
+  Registered register(Scope scope, Kind kind, String name, String version, String spec, String digest, String edges) {
+    int inserted = jdbc.sql("""
+        insert into registry_entities (org_id, project, domain, kind, name, version, spec, digest, edges)
+        values (:org, :project, :domain, :kind, :name, :version, :spec, :digest, :edges)
+        on conflict do nothing
+        """).param("org", scope.org()).param("project", scope.project()).param("domain", scope.domain())
+        .param("kind", kind.name()).param("name", name).param("version", version).param("spec", spec)
+        .param("digest", digest).param("edges", edges).update();
+    return new Registered(find(scope, kind, name, version).orElseThrow(), inserted == 1);
+  }
+
+  Optional<Entity> find(Scope scope, Kind kind, String name, String version) {
+    return jdbc.sql("select " + COLUMNS + """
+         from registry_entities
+        where org_id = :org and project = :project and domain = :domain and kind = :kind and name = :name and version = :version
+        """).param("org", scope.org()).param("project", scope.project()).param("domain", scope.domain())
+        .param("kind", kind.name()).param("name", name).param("version", version).query(RegistryStore::entity).optional();
+  }
+
+  List<Entity> list(Scope scope, Kind kind, String name, int limit) {
+    return jdbc.sql("select " + COLUMNS + """
+         from registry_entities
+        where org_id = :org and project = :project and domain = :domain and kind = :kind
+          and (cast(:name as text) is null or name = :name)
+        order by name, created_at desc
+        limit :limit
+        """).param("org", scope.org()).param("project", scope.project()).param("domain", scope.domain())
+        .param("kind", kind.name()).param("name", name).param("limit", limit).query(RegistryStore::entity).list();
+  }
+
+  boolean setActive(Scope scope, String name, String version, boolean active) {
+    return jdbc.sql("""
+        update registry_entities set active = :active
+         where org_id = :org and project = :project and domain = :domain and kind = 'launch_plan'
+           and name = :name and version = :version
+        """).param("active", active).param("org", scope.org()).param("project", scope.project())
+        .param("domain", scope.domain()).param("name", name).param("version", version).update() == 1;
+  }
+
+  private static Entity entity(ResultSet rs, int row) throws SQLException {
+    return new Entity(Kind.valueOf(rs.getString("kind")), rs.getString("name"), rs.getString("version"), rs.getString("spec"),
+        rs.getString("digest"), rs.getString("edges"), rs.getBoolean("active"), rs.getTimestamp("created_at").toInstant());
+  }
+}
