@@ -119,6 +119,10 @@ public final class LocalStack implements AutoCloseable {
     return service;
   }
 
+  public String gatewayGrpcTarget() {
+    return "127.0.0.1:" + options.layout().gatewayGrpc();
+  }
+
   public String gatewayUrl() {
     return "http://127.0.0.1:" + options.layout().gatewayHttp();
   }

@@ -12,7 +12,12 @@ import dev.meridian.proto.tenant.v1.Org;
 import dev.meridian.proto.tenant.v1.Project;
 import dev.meridian.proto.tenant.v1.TenantDirectoryGrpc.TenantDirectoryBlockingStub;
 import io.grpc.StatusRuntimeException;
+import dev.meridian.gateway.api.Fields;
+import dev.meridian.workflow.Violation;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
 
@@ -47,7 +52,17 @@ public class Projects {
     }
   }
 
-  Outcome<Org> createOrg(String slug, String name, String ownerEmail) {
+  /** {@code POST /api/v1/orgs}: {@code {slug, name, ownerEmail}}. */
+  Outcome<Org> createOrg(JsonNode body) {
+    List<Violation> violations = new ArrayList<>();
+    Fields org = new Fields(body, "", violations);
+    org.onlyKnown(Set.of("slug", "name", "ownerEmail"));
+    String slug = org.string("slug", true);
+    String name = org.string("name", true);
+    String ownerEmail = org.string("ownerEmail", true);
+    if (!violations.isEmpty()) {
+      return Outcome.refused(new Refusal.Invalid("the org is invalid", violations));
+    }
     Outcome<Org> outcome = Downstream.call("tenant-service", () -> directory().createOrg(
         CreateOrgRequest.newBuilder().setSlug(slug).setName(name).setOwnerEmail(ownerEmail).build()));
     return outcome instanceof Outcome.Done<Org> done ? Outcome.created(done.value()) : outcome;
@@ -57,9 +72,22 @@ public class Projects {
     return Downstream.call("tenant-service", () -> directory().getOrg(GetOrgRequest.newBuilder().setSlug(slug).build()));
   }
 
-  Outcome<Project> createProject(String org, String id, String name, String description) {
+  /** {@code POST /api/v1/orgs/{org}/projects}: {@code {id, name, description}}. */
+  Outcome<Project> createProject(String org, JsonNode body) {
+    List<Violation> violations = new ArrayList<>();
+    Fields project = new Fields(body, "", violations);
+    project.onlyKnown(Set.of("id", "name", "description"));
+    String id = project.string("id", true);
+    String name = project.string("name", false);
+    String description = project.string("description", false);
+    if (!violations.isEmpty()) {
+      return Outcome.refused(new Refusal.Invalid("the project is invalid", violations));
+    }
+    if (getOrg(org) instanceof Outcome.Refused<Org> refused) {
+      return Outcome.refused(refused.refusal());
+    }
     Outcome<Project> outcome = Downstream.call("tenant-service", () -> directory().createProject(CreateProjectRequest.newBuilder()
-        .setOrg(org).setId(id).setName(name).setDescription(description).build()));
+        .setOrg(org).setId(id).setName(name == null ? "" : name).setDescription(description == null ? "" : description).build()));
     return outcome instanceof Outcome.Done<Project> done ? Outcome.created(done.value()) : outcome;
   }
 

@@ -14,6 +14,10 @@ public record Scope(String org, String project, String domain) {
     Objects.requireNonNull(domain, "domain");
   }
 
+  public static Scope of(dev.meridian.proto.api.v1.Scope scope) {
+    return new Scope(scope.getOrg(), scope.getProject(), scope.getDomain());
+  }
+
   public dev.meridian.proto.router.v1.Scope toRouter() {
     return dev.meridian.proto.router.v1.Scope.newBuilder().setOrg(org).setProject(project).setDomain(domain).build();
   }

@@ -1,0 +1,41 @@
+package dev.meridian.router.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DagPlannerTest {
+
+  private static Plan.Node node(String id, Map<String, Plan.Binding> inputs) {
+    return new Plan.Node(id, new Plan.Task("t", "1", "busybox", List.of("true"), List.of(), Map.of(), "{}", 0, 0), inputs);
+  }
+
+  private static final Plan DIAMOND = new Plan("acme", "p", "development", "x1", List.of(
+      node("top", Map.of("x", Plan.Binding.input("n"))),
+      node("left", Map.of("x", Plan.Binding.node("top", "y"))),
+      node("right", Map.of("x", Plan.Binding.node("top", "y"), "k", Plan.Binding.literal("7"))),
+      node("bottom", Map.of("a", Plan.Binding.node("left", "y"), "b", Plan.Binding.node("right", "y")))),
+      Map.of("total", Plan.Binding.node("bottom", "sum")), 0, "{\"n\":1}");
+
+  @Test
+  void onlyNodesWithoutUpstreamAreReadyAtFirst() {
+    assertThat(DagPlanner.ready(DIAMOND, Set.of(), Set.of(), 10)).extracting(Plan.Node::id).containsExactly("top");
+  }
+
+  @Test
+  void aNodeIsReadyOnceEveryUpstreamNodeSucceededAndRespectsTheSlots() {
+    assertThat(DagPlanner.ready(DIAMOND, Set.of("top"), Set.of("top"), 10)).extracting(Plan.Node::id).containsExactly("left", "right");
+    assertThat(DagPlanner.ready(DIAMOND, Set.of("top"), Set.of("top"), 1)).extracting(Plan.Node::id).containsExactly("left");
+    assertThat(DagPlanner.ready(DIAMOND, Set.of("top", "left"), Set.of("top", "left", "right"), 10)).isEmpty();
+  }
+
+  @Test
+  void resolvesInputsFromWorkflowInputsNodeOutputsAndLiterals() {
+    assertThat(DagPlanner.resolve(DIAMOND.nodes().get(0).inputs(), DIAMOND.inputsJson(), Map.of())).isEqualTo("{\"x\":1}");
+    assertThat(DagPlanner.resolve(DIAMOND.nodes().get(2).inputs(), DIAMOND.inputsJson(), Map.of("top", "{\"y\":2}")))
+        .isEqualTo("{\"k\":7,\"x\":2}");
+  }
+}

@@ -1,0 +1,106 @@
+package dev.meridian.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.rpc.BadRequest;
+import dev.meridian.proto.api.v1.CreateExecutionRequest;
+import dev.meridian.proto.api.v1.ExecutionRef;
+import dev.meridian.proto.api.v1.ExecutionServiceGrpc;
+import dev.meridian.proto.api.v1.GetEntityRequest;
+import dev.meridian.proto.api.v1.RegistryServiceGrpc;
+import dev.meridian.proto.api.v1.Scope;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(LocalStackExtension.class)
+class GrpcApiE2E {
+
+  private ManagedChannel channel;
+
+  private ExecutionServiceGrpc.ExecutionServiceBlockingStub executions(LocalStackExtension.Tenant tenant) {
+    channel = NettyChannelBuilder.forTarget(tenant.stack().gatewayGrpcTarget()).usePlaintext().build();
+    return ExecutionServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void close() {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+  }
+
+  private static Scope scope(LocalStackExtension.Tenant tenant) {
+    return Scope.newBuilder().setOrg(tenant.org()).setProject("proj").setDomain("development").build();
+  }
+
+  private static Struct launchPlanRun(int n) {
+    return Struct.newBuilder()
+        .putFields("launchPlan", Value.newBuilder().setStructValue(Struct.newBuilder()
+            .putFields("name", Value.newBuilder().setStringValue("quickstart.fanout").build())
+            .putFields("version", Value.newBuilder().setStringValue("1").build())).build())
+        .putFields("inputs", Value.newBuilder().setStructValue(Struct.newBuilder()
+            .putFields("n", Value.newBuilder().setNumberValue(n).build())).build())
+        .build();
+  }
+
+  @Test
+  void launchesAndFollowsAnExecutionOverGrpcWithTheRestShapes(LocalStackExtension.Tenant tenant) {
+    var stub = executions(tenant);
+
+    Struct created = stub.createExecution(CreateExecutionRequest.newBuilder().setScope(scope(tenant))
+        .setExecution(launchPlanRun(3)).setIdempotencyKey("grpc-1").build());
+    String id = created.getFieldsOrThrow("id").getStringValue();
+
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      Struct execution = stub.getExecution(ExecutionRef.newBuilder().setScope(scope(tenant)).setId(id).build());
+      assertThat(execution.getFieldsOrThrow("phase").getStringValue()).isEqualTo("SUCCEEDED");
+      // n=3: prepare 4, square 16, cube 64, combine 80
+      assertThat(execution.getFieldsOrThrow("outputs").getStructValue().getFieldsOrThrow("total").getNumberValue()).isEqualTo(80);
+    });
+  }
+
+  @Test
+  void invalidInputsAreInvalidArgumentWithLocatedFieldViolations(LocalStackExtension.Tenant tenant) {
+    var stub = executions(tenant);
+    Struct run = launchPlanRun(1).toBuilder().putFields("inputs", Value.newBuilder().setStructValue(Struct.newBuilder()
+        .putFields("n", Value.newBuilder().setNumberValue(1.5).build())).build()).build();
+
+    assertThatThrownBy(() -> stub.createExecution(CreateExecutionRequest.newBuilder().setScope(scope(tenant)).setExecution(run).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          var details = StatusProto.fromThrowable(e).getDetailsList();
+          assertThat(details).singleElement().satisfies(any -> {
+            BadRequest badRequest = any.unpack(BadRequest.class);
+            assertThat(badRequest.getFieldViolationsList()).singleElement().satisfies(v -> {
+              assertThat(v.getField()).isEqualTo("/inputs/n");
+              assertThat(v.getDescription()).contains("expected integer but got float 1.5");
+            });
+          });
+        });
+  }
+
+  @Test
+  void anotherOrgsExecutionIsNotFound(LocalStackExtension.Tenant tenant) {
+    LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
+    var stub = executions(tenant);
+    Scope theirs = Scope.newBuilder().setOrg(other.org()).setProject("proj").setDomain("development").build();
+    String theirExecution = stub.createExecution(CreateExecutionRequest.newBuilder().setScope(theirs).setExecution(launchPlanRun(1)).build())
+        .getFieldsOrThrow("id").getStringValue();
+
+    assertThatThrownBy(() -> stub.getExecution(ExecutionRef.newBuilder().setScope(scope(tenant)).setId(theirExecution).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThat(RegistryServiceGrpc.newBlockingStub(channel).getWorkflow(GetEntityRequest.newBuilder().setScope(scope(tenant))
+        .setName("quickstart.fanout").setVersion("1").build()).getFieldsOrThrow("name").getStringValue()).isEqualTo("quickstart.fanout");
+  }
+}
