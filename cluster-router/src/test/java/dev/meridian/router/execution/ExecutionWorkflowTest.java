@@ -1,0 +1,154 @@
+package dev.meridian.router.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The execution workflow against Temporal's in-process test environment. The activities are a
+ * hand-written fake agent: a dispatched attempt ends as {@link #behaviour} says, by signal, as the
+ * router's event consumer would signal it.
+ */
+class ExecutionWorkflowTest {
+
+  private TestWorkflowEnvironment environment;
+  private WorkflowClient client;
+  private final List<String> calls = new CopyOnWriteArrayList<>();
+  private final Map<String, AttemptOutcome.Kind> ends = new ConcurrentHashMap<>();
+  /** attempt id -> how it ends; absent: it runs until cancelled. */
+  private Function<ExecutionActivities.Dispatch, AttemptOutcome> behaviour;
+
+  final class FakeAgent implements ExecutionActivities {
+    @Override public void executionStarted(String org, String executionId) { calls.add("started"); }
+    @Override public void nodeChanged(String org, String executionId, String nodeId, String phase, String reason) {
+      calls.add(nodeId + ":" + phase);
+    }
+    @Override public void dispatch(Dispatch dispatch) {
+      calls.add("dispatch " + dispatch.attemptId() + " " + dispatch.inputsJson());
+      AttemptOutcome outcome = behaviour.apply(dispatch);
+      if (outcome != null) {
+        Thread.ofVirtual().start(() -> client.newWorkflowStub(ExecutionWorkflow.class,
+            Plan.workflowId(dispatch.org(), dispatch.executionId())).attemptEnded(outcome));
+      }
+    }
+    @Override public void cancelAttempt(String org, String attemptId, String reason) { calls.add("cancel " + attemptId); }
+    @Override public void executionEnded(Ending ending) {
+      calls.add("ended " + ending.phase() + " " + ending.outputsJson() + " " + ending.errorNode() + " skipped=" + ending.skippedNodes());
+    }
+  }
+
+  @BeforeEach
+  void start() {
+    environment = TestWorkflowEnvironment.newInstance();
+    Worker worker = environment.newWorker(ExecutionWorkflow.TASK_QUEUE);
+    worker.registerWorkflowImplementationTypes(ExecutionWorkflowImpl.class);
+    worker.registerActivitiesImplementations(new FakeAgent());
+    environment.start();
+    client = environment.getWorkflowClient();
+  }
+
+  @AfterEach
+  void stop() {
+    environment.close();
+  }
+
+  private static Plan.Node node(String id, int retries, Map<String, Plan.Binding> inputs) {
+    return new Plan.Node(id, new Plan.Task("inc", "1", "busybox", List.of("true"), List.of(), Map.of(), "{}", retries, 0), inputs);
+  }
+
+  static final Plan DIAMOND = new Plan("acme", "p", "development", "x1", List.of(
+      node("top", 0, Map.of("x", Plan.Binding.input("n"))),
+      node("left", 0, Map.of("x", Plan.Binding.node("top", "y"))),
+      node("right", 0, Map.of("x", Plan.Binding.node("top", "y"))),
+      node("bottom", 1, Map.of("a", Plan.Binding.node("left", "y"), "b", Plan.Binding.node("right", "y")))),
+      Map.of("total", Plan.Binding.node("bottom", "y")), 0, "{\"n\":1}");
+
+  /** Each attempt outputs y = sum of its integer inputs + 1. */
+  private static AttemptOutcome increment(ExecutionActivities.Dispatch dispatch) {
+    var inputs = IntegerInputs.read(dispatch.inputsJson());
+    int sum = 0;
+    for (var value : inputs.values()) {
+      sum += value;
+    }
+    return new AttemptOutcome(dispatch.attemptId(), AttemptOutcome.Kind.SUCCEEDED, "{\"y\":" + (sum + 1) + "}", 0, null, List.of());
+  }
+
+  private void run(Plan plan) {
+    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
+    workflow.run(plan);
+  }
+
+  @Test
+  void passesOutputsDownstreamAndEndsWithTheWorkflowOutputs() throws Exception {
+    behaviour = ExecutionWorkflowTest::increment;
+
+    run(DIAMOND);
+
+    // n=1: top 2, left 3, right 3, bottom 7
+    assertThat(calls).contains("dispatch x1/left/1 {\"x\":2}", "dispatch x1/bottom/1 {\"a\":3,\"b\":3}", "ended SUCCEEDED {\"total\":7} null skipped=[]");
+    String history = client.fetchHistory(DIAMOND.workflowId()).toJson(true);
+    if (Boolean.getBoolean("meridian.recordHistories")) {
+      Files.writeString(Path.of("src/test/resources/histories/diamond-v1.json"), history);
+    }
+  }
+
+  @Test
+  void retriesAFailedAttemptAndFailsTheExecutionWhenRetriesAreSpent() {
+    behaviour = dispatch -> dispatch.nodeId().equals("bottom")
+        ? new AttemptOutcome(dispatch.attemptId(), AttemptOutcome.Kind.FAILED, null, 3, "boom", List.of("last line"))
+        : increment(dispatch);
+
+    run(DIAMOND);
+
+    assertThat(calls).contains("dispatch x1/bottom/1 {\"a\":3,\"b\":3}", "dispatch x1/bottom/2 {\"a\":3,\"b\":3}", "bottom:FAILED");
+    assertThat(calls).noneMatch(call -> call.startsWith("dispatch x1/bottom/3"));
+    assertThat(calls.getLast()).startsWith("ended FAILED null bottom");
+  }
+
+  @Test
+  void lostAttemptsAreRetriedWithoutSpendingTheTasksRetries() {
+    List<String> lostOnce = new ArrayList<>();
+    behaviour = dispatch -> {
+      if (dispatch.nodeId().equals("left") && lostOnce.isEmpty()) {
+        lostOnce.add(dispatch.attemptId());
+        return new AttemptOutcome(dispatch.attemptId(), AttemptOutcome.Kind.LOST, null, null, "cluster gone", List.of());
+      }
+      return increment(dispatch);
+    };
+
+    run(DIAMOND);
+
+    assertThat(calls).contains("dispatch x1/left/2 {\"x\":2}", "ended SUCCEEDED {\"total\":7} null skipped=[]");
+  }
+
+  @Test
+  void terminateCancelsRunningAttemptsSkipsTheRestAndEndsAborted() {
+    behaviour = dispatch -> dispatch.nodeId().equals("top") ? increment(dispatch) : null;
+    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(DIAMOND.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
+    WorkflowClient.start(workflow::run, DIAMOND);
+    await().until(() -> calls.contains("dispatch x1/right/1 {\"x\":2}"));
+
+    client.newWorkflowStub(ExecutionWorkflow.class, DIAMOND.workflowId()).terminate("enough");
+    client.newUntypedWorkflowStub(DIAMOND.workflowId()).getResult(Void.class);
+
+    assertThat(calls).contains("cancel x1/left/1", "cancel x1/right/1", "left:ABORTED", "right:ABORTED");
+    assertThat(calls.getLast()).isEqualTo("ended ABORTED null null skipped=[bottom]");
+  }
+}
