@@ -38,7 +38,9 @@ class AgentConfig {
 
   @Bean(destroyMethod = "stop")
   ProcessBackend processBackend(AgentProperties properties, KafkaAttemptReporter reporter) {
-    return new ProcessBackend(properties.workDir(), reporter);
+    ProcessBackend backend = new ProcessBackend(properties.workDir(), reporter);
+    backend.killOrphans();
+    return backend;
   }
 
   @Bean(destroyMethod = "shutdownNow")

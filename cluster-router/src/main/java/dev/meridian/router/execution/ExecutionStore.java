@@ -75,6 +75,11 @@ public class ExecutionStore {
         .query(ExecutionStore::execution).list();
   }
 
+  /** Executions not yet ended, across orgs: for start-up reconciliation only. */
+  List<ExecutionRow> unfinished() {
+    return jdbc.sql("select " + EXECUTION_COLUMNS + " from executions where ended_at is null").query(ExecutionStore::execution).list();
+  }
+
   List<NodeRow> nodes(String org, String executionId) {
     return jdbc.sql("select node_id, phase, reason from nodes where org_id = :org and execution_id = :id order by position")
         .param("org", org).param("id", executionId)

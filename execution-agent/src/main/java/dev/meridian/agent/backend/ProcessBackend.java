@@ -31,6 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class ProcessBackend implements TaskBackend {
 
   static final int LOG_TAIL_LINES = 20;
+  static final String PID_FILE = "task.pid";
   private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -90,6 +91,7 @@ public final class ProcessBackend implements TaskBackend {
       reporter.failed(assignment, null, "could not start " + command.getFirst() + ": " + e.getMessage(), List.of(), logsUri);
       return;
     }
+    recordPid(dir, process);
     Running attempt = new Running(assignment, dir, process, new AtomicReference<>());
     running.put(assignment.getAttemptId(), attempt);
     reporter.running(assignment, logsUri);
@@ -122,6 +124,11 @@ public final class ProcessBackend implements TaskBackend {
       kill(attempt.process());
     } finally {
       running.remove(assignment.getAttemptId());
+      try {
+        Files.deleteIfExists(attempt.dir().resolve(PID_FILE));
+      } catch (IOException e) {
+        log.warn("could not remove the pid file of attempt {}", assignment.getAttemptId());
+      }
     }
   }
 
@@ -155,6 +162,41 @@ public final class ProcessBackend implements TaskBackend {
     if (attempt != null) {
       attempt.cancelledBecause().set(reason == null || reason.isBlank() ? "cancelled" : reason);
       kill(attempt.process());
+    }
+  }
+
+  /**
+   * Kills the processes of attempts that a previous life of this agent started and never saw end
+   * (it was killed): the router declares those attempts lost and retries them, so they must not
+   * go on running. A pid file names the process and its start time, so a reused pid is left alone.
+   */
+  public void killOrphans() {
+    if (!Files.isDirectory(workDir)) {
+      return;
+    }
+    try (var files = Files.find(workDir, 6, (path, attributes) -> path.getFileName().toString().equals(PID_FILE))) {
+      for (Path pidFile : files.toList()) {
+        String[] recorded = Files.readString(pidFile).trim().split(" ");
+        ProcessHandle.of(Long.parseLong(recorded[0]))
+            .filter(handle -> handle.info().startInstant().map(Object::toString).orElse("").equals(recorded[1]))
+            .ifPresent(orphan -> {
+              log.warn("killing process {} of an attempt a previous run of this agent left behind ({})", orphan.pid(), pidFile.getParent());
+              orphan.descendants().forEach(ProcessHandle::destroyForcibly);
+              orphan.destroyForcibly();
+            });
+        Files.deleteIfExists(pidFile);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not clean up processes left behind in {}: {}", workDir, e.toString());
+    }
+  }
+
+  private static void recordPid(Path dir, Process process) {
+    try {
+      Files.writeString(dir.resolve(PID_FILE),
+          process.pid() + " " + process.info().startInstant().map(Object::toString).orElse(""));
+    } catch (IOException e) {
+      log.warn("could not record the pid of {}: {}", dir, e.toString());
     }
   }
 

@@ -105,4 +105,18 @@ class ProcessBackendTest {
     await().atMost(java.time.Duration.ofSeconds(5)).until(() -> reports.all.size() == 3);
     assertThat(reports.last()).isEqualTo(new Report("ABORTED", null, "terminated by user", List.of()));
   }
+
+  @Test
+  void aRestartedAgentKillsTheProcessesItsPreviousLifeLeftRunning() {
+    var previousLife = new ProcessBackend(workDir, reports);
+    previousLife.start(shell("sleep 30; echo woke", SUM, "{}", 0));
+    await().until(() -> previousLife.running().contains("x1/n1/1"));
+    long orphans = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep 30; echo woke")).count();
+    assertThat(orphans).isPositive();
+
+    new ProcessBackend(workDir, new Recorder()).killOrphans();
+
+    await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
+        ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains("sleep 30; echo woke")));
+  }
 }

@@ -1,0 +1,52 @@
+package dev.meridian.router.execution;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Ends executions whose workflow Temporal no longer knows. A durable Temporal never forgets one;
+ * the local stack's test server keeps its state in memory, so after {@code ./meridian down} and
+ * {@code up} the read model would otherwise show those executions running forever.
+ */
+@Component
+class OrphanedExecutions {
+
+  private static final Logger log = LoggerFactory.getLogger(OrphanedExecutions.class);
+
+  private final ExecutionStore store;
+  private final WorkflowClient temporal;
+
+  OrphanedExecutions(ExecutionStore store, WorkflowClient temporal) {
+    this.store = store;
+    this.temporal = temporal;
+  }
+
+  @EventListener(ApplicationReadyEvent.class)
+  void endOrphans() {
+    for (ExecutionStore.ExecutionRow row : store.unfinished()) {
+      try {
+        temporal.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
+            .setNamespace(temporal.getOptions().getNamespace())
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Plan.workflowId(row.org(), row.id())))
+            .build());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+          log.warn("execution {} of org {} has no workflow in Temporal any more; ending it FAILED", row.id(), row.org());
+          store.end(row.org(), row.id(), "FAILED", null, "WORKFLOW_LOST",
+              "the execution's workflow is gone from Temporal (the local stack's Temporal keeps its state in memory "
+                  + "and was restarted); relaunch it", null);
+        } else {
+          throw e;
+        }
+      }
+    }
+  }
+}
