@@ -37,7 +37,15 @@ public class Registry {
   public record Launchable(TypedInterface workflowInterface, dev.meridian.proto.router.v1.ExecutionPlan plan,
       JsonNode defaultInputs, JsonNode fixedInputs, String launchPlanName, String launchPlanVersion) {}
 
-  public Outcome<JsonNode> registerTask(Scope scope, JsonNode body) {
+  public Outcome<JsonNode> register(Scope scope, RegistryStore.Kind kind, JsonNode body) {
+    return switch (kind) {
+      case task -> registerTask(scope, body);
+      case workflow -> registerWorkflow(scope, body);
+      case launch_plan -> registerLaunchPlan(scope, body);
+    };
+  }
+
+  Outcome<JsonNode> registerTask(Scope scope, JsonNode body) {
     Optional<Refusal> missing = projects.check(scope);
     if (missing.isPresent()) {
       return Outcome.refused(missing.get());
@@ -50,7 +58,7 @@ public class Registry {
     return register(scope, RegistryStore.Kind.task, task.name(), task.version(), body, null);
   }
 
-  public Outcome<JsonNode> registerWorkflow(Scope scope, JsonNode body) {
+  Outcome<JsonNode> registerWorkflow(Scope scope, JsonNode body) {
     Optional<Refusal> missing = projects.check(scope);
     if (missing.isPresent()) {
       return Outcome.refused(missing.get());
@@ -65,7 +73,7 @@ public class Registry {
     return register(scope, RegistryStore.Kind.workflow, compiled.get().name(), compiled.get().version(), body, Json.text(edges));
   }
 
-  public Outcome<JsonNode> registerLaunchPlan(Scope scope, JsonNode body) {
+  Outcome<JsonNode> registerLaunchPlan(Scope scope, JsonNode body) {
     Optional<Refusal> missing = projects.check(scope);
     if (missing.isPresent()) {
       return Outcome.refused(missing.get());

@@ -25,17 +25,17 @@ class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImplBase {
 
   @Override
   public void registerTask(RegisterRequest request, StreamObserver<RegisterResponse> response) {
-    registered(registry.registerTask(Scope.of(request.getScope()), Structs.toJson(request.getSpec())), response);
+    registered(registry.register(Scope.of(request.getScope()), RegistryStore.Kind.task, Structs.toJson(request.getSpec())), response);
   }
 
   @Override
   public void registerWorkflow(RegisterRequest request, StreamObserver<RegisterResponse> response) {
-    registered(registry.registerWorkflow(Scope.of(request.getScope()), Structs.toJson(request.getSpec())), response);
+    registered(registry.register(Scope.of(request.getScope()), RegistryStore.Kind.workflow, Structs.toJson(request.getSpec())), response);
   }
 
   @Override
   public void registerLaunchPlan(RegisterRequest request, StreamObserver<RegisterResponse> response) {
-    registered(registry.registerLaunchPlan(Scope.of(request.getScope()), Structs.toJson(request.getSpec())), response);
+    registered(registry.register(Scope.of(request.getScope()), RegistryStore.Kind.launch_plan, Structs.toJson(request.getSpec())), response);
   }
 
   @Override

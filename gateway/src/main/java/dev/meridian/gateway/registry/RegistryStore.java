@@ -12,7 +12,20 @@ import org.springframework.stereotype.Repository;
 @Repository
 class RegistryStore {
 
-  enum Kind { task, workflow, launch_plan }
+  /** What the registry holds; {@code path} is the collection's name in the REST API. */
+  enum Kind {
+    task("tasks"), workflow("workflows"), launch_plan("launch-plans");
+
+    final String path;
+
+    Kind(String path) {
+      this.path = path;
+    }
+
+    static java.util.Optional<Kind> ofPath(String path) {
+      return java.util.Arrays.stream(values()).filter(kind -> kind.path.equals(path)).findFirst();
+    }
+  }
 
   record Entity(Kind kind, String name, String version, String spec, String digest, String edges, boolean active, Instant createdAt) {}
 
