@@ -9,7 +9,7 @@ import tools.jackson.databind.JsonNode;
 /** The quickstart example of docs/examples, registered by {@code ./meridian up} and used by the tests. */
 public final class Examples {
 
-  public static final List<String> TASKS = List.of("increment", "square", "cube", "add", "flaky");
+  public static final List<String> TASKS = List.of("increment", "square", "cube", "add", "flaky", "train");
 
   private Examples() {}
 
@@ -31,6 +31,7 @@ public final class Examples {
     }
     expect(client.post(scope + "/workflows", load("workflow.json")), "workflow quickstart.fanout");
     expect(client.post(scope + "/workflows", load("workflow-flaky.json")), "workflow quickstart.flaky");
+    expect(client.post(scope + "/workflows", load("workflow-gpu.json")), "workflow quickstart.gpu");
     expect(client.post(scope + "/launch-plans", load("launch-plan.json")), "launch plan quickstart.fanout");
   }
 

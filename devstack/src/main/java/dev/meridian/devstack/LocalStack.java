@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +45,9 @@ public final class LocalStack implements AutoCloseable {
 
   private final Options options;
   private final Infrastructure infrastructure;
-  private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+  private final Map<String, ServiceProcess> services = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The token of the shared development cluster {@code local}, which serves every org. */
+  private final String sharedClusterToken = "mrdc_local_" + java.util.UUID.randomUUID();
 
   private LocalStack(Options options, Infrastructure infrastructure) {
     this.options = options;
@@ -91,19 +92,68 @@ public final class LocalStack implements AutoCloseable {
         "--spring.datasource.url=" + jdbc + "?currentSchema=router",
         "--spring.kafka.bootstrap-servers=" + kafka,
         "--meridian.router.temporal.target=" + infrastructure.temporal().target(),
-        "--meridian.router.agents.lost-after=" + options.lostAfter().toSeconds() + "s")));
+        "--meridian.router.agents.lost-after=" + options.lostAfter().toSeconds() + "s",
+        "--meridian.router.agents.shared-cluster-token=" + sharedClusterToken,
+        "--management.endpoints.web.exposure.include=health,metrics")));
     services.put("gateway", service("gateway", logs, ports.gatewayHttp(), List.of(
         "--server.port=" + ports.gatewayHttp(),
         "--spring.grpc.server.port=" + ports.gatewayGrpc(),
         "--spring.datasource.url=" + jdbc + "?currentSchema=gateway",
         "--meridian.gateway.clients.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
-        "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc())));
-    services.put("execution-agent", service("execution-agent", logs, null, List.of(
-        "--meridian.agent.org=*",
-        "--meridian.agent.cluster=local",
-        "--meridian.agent.router-target=127.0.0.1:" + ports.routerGrpc(),
-        "--meridian.agent.work-dir=" + options.home().resolve("agent"),
-        "--spring.kafka.bootstrap-servers=" + kafka)));
+        "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc(),
+        "--meridian.gateway.clusters.agent-endpoint=127.0.0.1:" + ports.routerGrpc())));
+    services.put("execution-agent", agent("execution-agent", sharedClusterToken, AgentOptions.process(options.home().resolve("agent"))));
+  }
+
+  /**
+   * How an extra agent runs: {@code backend} {@code process} or {@code simulated}; GPUs it offers by
+   * type; how long simulated attempts take and how often they fail; its labels.
+   */
+  public record AgentOptions(String backend, Path workDir, Map<String, Integer> gpus, Duration simulatedDuration,
+      double failureRate, Map<String, String> labels) {
+
+    public static AgentOptions process(Path workDir) {
+      return new AgentOptions("process", workDir, Map.of(), Duration.ofSeconds(3), 0, Map.of());
+    }
+
+    public static AgentOptions simulated(Map<String, Integer> gpus, Duration duration) {
+      return new AgentOptions("simulated", null, gpus, duration, 0, Map.of());
+    }
+
+    List<String> args() {
+      List<String> args = new ArrayList<>(List.of("--meridian.agent.backend=" + backend,
+          "--meridian.agent.simulation.duration=" + simulatedDuration.toMillis() + "ms",
+          "--meridian.agent.simulation.failure-rate=" + failureRate));
+      if (workDir != null) {
+        args.add("--meridian.agent.work-dir=" + workDir);
+      }
+      gpus.forEach((type, count) -> args.add("--meridian.agent.capacity.gpus[" + type + "]=" + count));
+      labels.forEach((key, value) -> args.add("--meridian.agent.labels[" + key + "]=" + value));
+      return args;
+    }
+  }
+
+  private ServiceProcess agent(String name, String token, AgentOptions agent) {
+    List<String> args = new ArrayList<>(List.of(
+        "--meridian.agent.token=" + token,
+        "--meridian.agent.router-target=127.0.0.1:" + options.layout().routerGrpc(),
+        "--spring.kafka.bootstrap-servers=" + infrastructure.kafka().bootstrapServers()));
+    args.addAll(agent.args());
+    Path jar = options.repository().resolve("execution-agent").resolve("target").resolve("execution-agent-" + VERSION + "-exec.jar");
+    return new ServiceProcess(name, jar, args, options.home().resolve("logs").resolve(name + ".log"), null);
+  }
+
+  /** Connects one more agent, for a cluster registered through the API with {@code token}. */
+  public ServiceProcess startAgent(String name, String token, AgentOptions agent) {
+    ServiceProcess process = agent(name, token, agent);
+    if (services.putIfAbsent(name, process) != null) {
+      throw new IllegalArgumentException("there is already a service or agent named " + name);
+    }
+    return process.start();
+  }
+
+  public String routerMetricsUrl() {
+    return "http://127.0.0.1:" + options.layout().routerHttp() + "/actuator/metrics";
   }
 
   private ServiceProcess service(String module, Path logs, Integer healthPort, List<String> args) {
@@ -135,14 +185,13 @@ public final class LocalStack implements AutoCloseable {
     return infrastructure;
   }
 
-  /** Stops the agent and the services (SIGTERM, so Kafka groups rebalance at once), then the infrastructure. */
+  private static final List<String> CORE = List.of("gateway", "cluster-router", "tenant-service");
+
+  /** Stops the agents, then the services (SIGTERM, so Kafka groups rebalance at once), then the infrastructure. */
   @Override
   public void close() {
-    List<String> order = new ArrayList<>(services.keySet());
-    java.util.Collections.reverse(order);
-    for (String name : order) {
-      services.get(name).close();
-    }
+    services.entrySet().parallelStream().filter(e -> !CORE.contains(e.getKey())).forEach(e -> e.getValue().close());
+    CORE.stream().map(services::get).filter(java.util.Objects::nonNull).forEach(ServiceProcess::close);
     infrastructure.close();
   }
 

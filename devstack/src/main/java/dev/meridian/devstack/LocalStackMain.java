@@ -39,6 +39,7 @@ public final class LocalStackMain {
 
     MeridianClient client = new MeridianClient(stack.gatewayUrl());
     seed(client);
+    SimGpuCluster.start(stack, client);
     Files.writeString(home.resolve("summary.txt"), summary(stack, home));
     Files.writeString(home.resolve("ready"), Long.toString(ProcessHandle.current().pid()));
     Thread.currentThread().join();
@@ -66,7 +67,10 @@ public final class LocalStackMain {
           gRPC API    127.0.0.1:%2$d
           Health      %3$s/actuator/health
           Example     org demo, project quickstart, domain development:
-                      workflow and launch plan quickstart.fanout version 1 (fan-out, fan-in)
+                      workflow and launch plan quickstart.fanout version 1 (fan-out, fan-in),
+                      workflow quickstart.gpu version 1 (needs nvidia-h100 GPUs)
+          Clusters    local (runs tasks as processes, serves every org) and sim-gpu
+                      (simulated, 8 × nvidia-h100, org demo): curl -s %1$s/orgs/demo/clusters
 
         Launch the example (prints the new execution; note its "id"):
           curl -s -X POST %4$s/executions \\
@@ -75,6 +79,9 @@ public final class LocalStackMain {
 
         Watch it:
           curl -s %4$s/executions/<id>
+
+        Attach another agent (register a cluster first; its answer has the token):
+          ./meridian agent --token <token> --backend simulated --gpus nvidia-a10=4
 
         Logs         %5$s (one file per service)
         Task logs    %6$s (one directory per attempt)

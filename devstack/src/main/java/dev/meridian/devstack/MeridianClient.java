@@ -46,6 +46,10 @@ public final class MeridianClient {
     return send(request);
   }
 
+  public Response delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).DELETE());
+  }
+
   public Response put(String path, Object body) {
     return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Content-Type", "application/json")
         .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));

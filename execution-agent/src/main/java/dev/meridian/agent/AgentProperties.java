@@ -3,31 +3,57 @@ package dev.meridian.agent;
 import jakarta.validation.constraints.NotBlank;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * @param org the org whose work this agent runs; {@code *} for the local stack's shared cluster
- * @param cluster this cluster's name
+ * @param token the cluster token shown once when the cluster was registered
  * @param routerTarget host:port of cluster-router's agent endpoint
- * @param workDir where each attempt gets its own working directory and log
- * @param taskSlots how many attempts may run at once
+ * @param backend {@code process} (local processes) or {@code simulated} (load tests, GPU demos)
+ * @param workDir where each attempt of the process backend gets its own working directory and log
+ * @param capacity what this cluster can run at once; the process backend defaults to this machine's CPUs
+ * @param labels labels placement can select on
+ * @param simulation how simulated attempts behave
  */
 @Validated
 @ConfigurationProperties("meridian.agent")
 public record AgentProperties(
-    @NotBlank String org,
-    @NotBlank String cluster,
+    @NotBlank(message = "set meridian.agent.token to the cluster token shown when the cluster was registered") String token,
     @NotBlank String routerTarget,
+    String backend,
     Path workDir,
-    int taskSlots,
+    CapacityProperties capacity,
+    Map<String, String> labels,
     Duration reconnectMaxBackoff,
-    String taskEventsTopic) {
+    String taskEventsTopic,
+    Simulation simulation) {
 
   public AgentProperties {
+    backend = backend == null || backend.isBlank() ? "process" : backend;
     workDir = workDir == null ? Path.of(System.getProperty("java.io.tmpdir"), "meridian-agent") : workDir;
-    taskSlots = taskSlots <= 0 ? 8 : taskSlots;
+    capacity = capacity == null ? new CapacityProperties(0, 0, Map.of()) : capacity;
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
     reconnectMaxBackoff = reconnectMaxBackoff == null ? Duration.ofSeconds(5) : reconnectMaxBackoff;
     taskEventsTopic = taskEventsTopic == null || taskEventsTopic.isBlank() ? "meridian.task-events.v1" : taskEventsTopic;
+    simulation = simulation == null ? new Simulation(null, 0.5, 0.0) : simulation;
+  }
+
+  /** 0 means: what this machine has (process backend) or none (simulated). */
+  public record CapacityProperties(long milliCpu, long memoryMib, Map<String, Integer> gpus) {
+    public CapacityProperties {
+      gpus = gpus == null ? Map.of() : Map.copyOf(gpus);
+    }
+  }
+
+  /**
+   * @param duration mean run time of a simulated attempt
+   * @param jitter attempts take uniformly between duration·(1−jitter) and duration·(1+jitter)
+   * @param failureRate share of attempts that fail (exit code 1)
+   */
+  public record Simulation(Duration duration, double jitter, double failureRate) {
+    public Simulation {
+      duration = duration == null ? Duration.ofSeconds(3) : duration;
+    }
   }
 }

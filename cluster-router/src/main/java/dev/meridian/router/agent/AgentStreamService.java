@@ -1,13 +1,18 @@
 package dev.meridian.router.agent;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Duration;
 import dev.meridian.proto.agent.v1.AgentMessage;
 import dev.meridian.proto.agent.v1.AgentServiceGrpc;
 import dev.meridian.proto.agent.v1.Hello;
 import dev.meridian.proto.agent.v1.RouterMessage;
 import dev.meridian.proto.agent.v1.Welcome;
+import dev.meridian.router.cluster.ClusterStore;
+import dev.meridian.router.cluster.ClusterTokens;
 import dev.meridian.router.events.AttemptStore;
+import dev.meridian.router.events.EventKeys;
 import dev.meridian.router.events.TaskEventPublisher;
+import dev.meridian.router.placement.Capacity;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
@@ -17,8 +22,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 
 /**
- * The end of the agent stream. On hello the router reconciles: attempts it handed to this cluster
- * that the agent no longer knows (it restarted) are declared lost, so they are retried elsewhere.
+ * The end of the agent stream. Hello must carry a valid cluster token; the router answers with the
+ * cluster's identity and a fresh key to sign task events with. It then reconciles: attempts handed
+ * to this cluster that the agent no longer knows (it restarted) are declared lost and retried.
  */
 @Service
 class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
@@ -29,15 +35,21 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
   private final ClusterStore clusters;
   private final AttemptStore attempts;
   private final TaskEventPublisher events;
+  private final EventKeys keys;
   private final AgentProperties properties;
 
   AgentStreamService(ConnectedAgents agents, ClusterStore clusters, AttemptStore attempts, TaskEventPublisher events,
-      AgentProperties properties) {
+      EventKeys keys, AgentProperties properties) {
     this.agents = agents;
     this.clusters = clusters;
     this.attempts = attempts;
     this.events = events;
+    this.keys = keys;
     this.properties = properties;
+  }
+
+  static Capacity capacity(dev.meridian.proto.agent.v1.Capacity capacity) {
+    return new Capacity(capacity.getMilliCpu(), capacity.getMemoryMib(), capacity.getGpusMap());
   }
 
   @Override
@@ -51,7 +63,9 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
           case HELLO -> hello(message.getHello());
           case HEARTBEAT -> {
             if (connection != null) {
-              clusters.seen(connection.cluster, connection.org, true);
+              agents.heartbeat(connection, capacity(message.getHeartbeat().getFree()),
+                  new HashSet<>(message.getHeartbeat().getKnownAttemptIdsList()));
+              clusters.seen(connection.clusterId, true, null, null);
             }
           }
           case ACK -> {
@@ -64,24 +78,33 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
       }
 
       private void hello(Hello hello) {
-        if (hello.getOrg().isBlank() || hello.getCluster().isBlank()) {
-          out.onError(Status.INVALID_ARGUMENT.withDescription("hello must name the org and the cluster").asRuntimeException());
+        var cluster = clusters.byTokenHash(ClusterTokens.hash(hello.getToken()));
+        if (cluster.isEmpty()) {
+          log.warn("refused an agent with an unknown or revoked cluster token");
+          out.onError(Status.UNAUTHENTICATED.withDescription("unknown or revoked cluster token").asRuntimeException());
           return;
         }
-        connection = new ConnectedAgents.Connection(hello.getOrg(), hello.getCluster(), out);
-        clusters.seen(hello.getCluster(), hello.getOrg(), true);
+        var row = cluster.get();
+        Capacity total = capacity(hello.getCapacity());
+        connection = new ConnectedAgents.Connection(row.id(), row.org(), row.name(), total, out);
+        clusters.seen(row.id(), true, hello.getAgentVersion(), total);
         Set<String> known = new HashSet<>(hello.getKnownAttemptIdsList());
-        for (AttemptStore.OpenAttempt open : attempts.openOn(hello.getCluster())) {
+        for (AttemptStore.OpenAttempt open : attempts.openOn(row.id())) {
           if (!known.contains(open.attemptId())) {
-            events.publishLost(open, "the agent of cluster " + hello.getCluster() + " restarted and no longer runs this attempt");
+            events.publishLost(open, "the agent of cluster " + row.name() + " restarted and no longer runs this attempt");
           }
         }
+        EventKeys.Key key = keys.issue(row.id());
         agents.connected(connection);
         connection.send(RouterMessage.newBuilder().setWelcome(Welcome.newBuilder()
-            .setCluster(hello.getCluster())
+            .setCluster(row.id())
+            .setClusterName(row.name())
+            .setOrg(row.org())
+            .setEventSigningKeyId(key.id())
+            .setEventSigningKey(ByteString.copyFrom(key.secret()))
             .setHeartbeatInterval(Duration.newBuilder().setSeconds(properties.heartbeatInterval().toSeconds()))).build());
-        log.info("agent of cluster {} (org {}, version {}) connected, running {} attempts", hello.getCluster(),
-            hello.getOrg(), hello.getAgentVersion(), known.size());
+        log.info("agent of cluster {} ({}, org {}, version {}) connected with {}, running {} attempts", row.name(), row.id(),
+            row.org(), hello.getAgentVersion(), total.describe(), known.size());
       }
 
       @Override
@@ -97,8 +120,8 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
 
       private void closed() {
         if (connection != null && agents.disconnected(connection)) {
-          clusters.seen(connection.cluster, connection.org, false);
-          log.info("agent of cluster {} disconnected", connection.cluster);
+          clusters.seen(connection.clusterId, false, null, null);
+          log.info("agent of cluster {} disconnected", connection.name);
         }
       }
     };

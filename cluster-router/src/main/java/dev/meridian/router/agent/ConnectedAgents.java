@@ -3,42 +3,62 @@ package dev.meridian.router.agent;
 import dev.meridian.proto.agent.v1.Assignment;
 import dev.meridian.proto.agent.v1.Cancel;
 import dev.meridian.proto.agent.v1.RouterMessage;
+import dev.meridian.router.cluster.ClusterStore;
+import dev.meridian.router.placement.Capacity;
+import dev.meridian.router.placement.ClusterView;
+import dev.meridian.router.placement.PlacementPolicy;
+import dev.meridian.workflow.ResourceRequest;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.stereotype.Component;
 
-/** The agents connected to this router right now, one stream per cluster. */
+/**
+ * The agents connected to this router, one stream per cluster, and what each cluster has free.
+ * Free capacity is what the agent last reported minus what was assigned since and not yet in a
+ * report, so two concurrent placements can never both take the last GPU.
+ */
 @Component
 public class ConnectedAgents {
 
-  /** Org of an agent that serves every org: the shared development cluster of the local stack. */
-  public static final String ANY_ORG = "*";
-
   private final Map<String, Connection> byCluster = new ConcurrentHashMap<>();
-  private final AtomicLong roundRobin = new AtomicLong();
+  private final ClusterStore clusters;
   private final AgentProperties properties;
 
-  ConnectedAgents(AgentProperties properties) {
+  ConnectedAgents(ClusterStore clusters, AgentProperties properties) {
+    this.clusters = clusters;
     this.properties = properties;
   }
 
   static final class Connection {
+    final String clusterId;
     final String org;
-    final String cluster;
+    final String name;
+    final Capacity total;
     private final StreamObserver<RouterMessage> out;
     private final Map<String, CompletableFuture<Void>> pendingAcks = new ConcurrentHashMap<>();
+    /** Assigned and not yet in a heartbeat's known attempts: attempt id -> request. */
+    private final Map<String, ResourceRequest> unreported = new HashMap<>();
+    private Capacity reportedFree;
+    private volatile Instant lastHeard = Instant.now();
 
-    Connection(String org, String cluster, StreamObserver<RouterMessage> out) {
+    Connection(String clusterId, String org, String name, Capacity total, StreamObserver<RouterMessage> out) {
+      this.clusterId = clusterId;
       this.org = org;
-      this.cluster = cluster;
+      this.name = name;
+      this.total = total;
+      this.reportedFree = total;
       this.out = out;
     }
 
@@ -55,44 +75,103 @@ public class ConnectedAgents {
     }
 
     void closed() {
-      pendingAcks.values().forEach(f -> f.completeExceptionally(new IllegalStateException("agent of " + cluster + " disconnected")));
+      pendingAcks.values().forEach(f -> f.completeExceptionally(new IllegalStateException("agent of " + name + " disconnected")));
+    }
+
+    Capacity free() {
+      Capacity free = reportedFree;
+      for (ResourceRequest request : unreported.values()) {
+        free = free.minus(request);
+      }
+      return free;
+    }
+
+    void end(Status status) {
+      synchronized (this) {
+        out.onError(status.asRuntimeException());
+      }
     }
   }
 
   void connected(Connection connection) {
-    Connection previous = byCluster.put(connection.cluster, connection);
+    Connection previous = byCluster.put(connection.clusterId, connection);
     if (previous != null && previous != connection) {
       previous.closed();
+      previous.end(Status.ABORTED.withDescription("another agent connected for this cluster"));
     }
   }
 
   /** True if this was the cluster's current connection. */
   boolean disconnected(Connection connection) {
     connection.closed();
-    return byCluster.remove(connection.cluster, connection);
+    return byCluster.remove(connection.clusterId, connection);
   }
 
-  boolean isConnected(String cluster) {
-    return byCluster.containsKey(cluster);
+  /** A heartbeat: the agent's own view of what is free now already counts the attempts it knows. */
+  synchronized void heartbeat(Connection connection, Capacity free, Set<String> known) {
+    connection.lastHeard = Instant.now();
+    connection.reportedFree = free;
+    connection.unreported.keySet().removeAll(known);
   }
 
-  /** A connected cluster that may run work of {@code org}, chosen round-robin. */
-  public Optional<String> choose(String org) {
-    List<Connection> eligible = byCluster.values().stream()
-        .filter(c -> c.org.equals(org) || c.org.equals(ANY_ORG))
-        .sorted(java.util.Comparator.comparing(c -> c.cluster))
-        .toList();
-    if (eligible.isEmpty()) {
-      return Optional.empty();
+  public boolean isConnected(String clusterId) {
+    return byCluster.containsKey(clusterId);
+  }
+
+  public Optional<Instant> lastHeard(String clusterId) {
+    return Optional.ofNullable(byCluster.get(clusterId)).map(c -> c.lastHeard);
+  }
+
+  public Optional<Capacity> allocated(String clusterId) {
+    return Optional.ofNullable(byCluster.get(clusterId)).map(c -> c.total.minus(c.free()));
+  }
+
+  /** Ends the stream of a deleted cluster. */
+  public void disconnect(String clusterId) {
+    Connection connection = byCluster.remove(clusterId);
+    if (connection != null) {
+      connection.closed();
+      connection.end(Status.PERMISSION_DENIED.withDescription("the cluster was deleted"));
     }
-    return Optional.of(eligible.get((int) (roundRobin.getAndIncrement() % eligible.size())).cluster);
+  }
+
+  /** The clusters that may run work of {@code org}, as they are right now. */
+  public List<ClusterView> views(String org) {
+    List<ClusterView> views = new ArrayList<>();
+    Instant healthySince = Instant.now().minus(properties.unhealthyAfter());
+    for (ClusterStore.ClusterRow row : clusters.servingOrg(org)) {
+      Connection connection = byCluster.get(row.id());
+      Capacity total = connection != null ? connection.total : row.capacity();
+      views.add(new ClusterView(row.id(), row.name(), row.labels(), connection != null,
+          connection != null && connection.lastHeard.isAfter(healthySince), row.cordoned(), total,
+          connection == null ? null : connection.free()));
+    }
+    return views;
+  }
+
+  /** Decides where the attempt runs and, if somewhere, reserves its resources there until the agent reports it. */
+  public synchronized PlacementPolicy.Decision place(String org, String attemptId, ResourceRequest request,
+      Map<String, String> labels, Set<String> preferred) {
+    PlacementPolicy.Decision decision = PlacementPolicy.place(request, labels, preferred, views(org));
+    if (decision instanceof PlacementPolicy.Placed placed) {
+      byCluster.get(placed.clusterId()).unreported.put(attemptId, request);
+    }
+    return decision;
+  }
+
+  /** Undoes a reservation whose assignment did not reach the agent. */
+  public synchronized void release(String clusterId, String attemptId) {
+    Connection connection = byCluster.get(clusterId);
+    if (connection != null) {
+      connection.unreported.remove(attemptId);
+    }
   }
 
   /** Sends the assignment and waits for the agent's acknowledgement. */
-  public void assign(String cluster, Assignment assignment) {
-    Connection connection = byCluster.get(cluster);
+  public void assign(String clusterId, Assignment assignment) {
+    Connection connection = byCluster.get(clusterId);
     if (connection == null) {
-      throw new IllegalStateException("cluster " + cluster + " is not connected");
+      throw new IllegalStateException("cluster " + clusterId + " is not connected");
     }
     CompletableFuture<Void> ack = connection.pendingAcks.computeIfAbsent(assignment.getAttemptId(), id -> new CompletableFuture<>());
     connection.send(RouterMessage.newBuilder().setAssignment(assignment).build());
@@ -103,13 +182,13 @@ public class ConnectedAgents {
       throw new IllegalStateException("interrupted waiting for the agent's ack", e);
     } catch (ExecutionException | TimeoutException e) {
       connection.pendingAcks.remove(assignment.getAttemptId());
-      throw new IllegalStateException("agent of " + cluster + " did not acknowledge attempt " + assignment.getAttemptId(), e);
+      throw new IllegalStateException("agent of " + connection.name + " did not acknowledge attempt " + assignment.getAttemptId(), e);
     }
   }
 
   /** Best effort: false if the cluster is not connected (its attempts end as lost instead). */
-  public boolean cancel(String cluster, String attemptId, String reason) {
-    Connection connection = byCluster.get(cluster);
+  public boolean cancel(String clusterId, String attemptId, String reason) {
+    Connection connection = byCluster.get(clusterId);
     if (connection == null) {
       return false;
     }

@@ -1,5 +1,6 @@
 package dev.meridian.router.agent;
 
+import dev.meridian.router.cluster.ClusterStore;
 import dev.meridian.router.events.AttemptStore;
 import dev.meridian.router.events.TaskEventPublisher;
 import java.time.Instant;
@@ -8,7 +9,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
-/** Declares the running attempts of a cluster lost once its agent has been silent past the deadline. */
+/** Declares the running attempts of a cluster lost once its agent has been silent past the deadline, or the cluster was deleted. */
 @Component
 class LostClusterSweeper {
 
@@ -36,8 +37,9 @@ class LostClusterSweeper {
         continue;
       }
       for (AttemptStore.OpenAttempt open : attempts.openOn(cluster)) {
-        log.warn("cluster {} silent for more than {}: attempt {} is lost", cluster, properties.lostAfter(), open.attemptId());
-        events.publishLost(open, "cluster " + cluster + " has not been heard from for more than " + properties.lostAfter().toSeconds() + " s");
+        log.warn("cluster {} silent for more than {} or deleted: attempt {} is lost", cluster, properties.lostAfter(), open.attemptId());
+        events.publishLost(open, "cluster " + cluster + " has not been heard from for more than "
+            + properties.lostAfter().toSeconds() + " s (or was deleted)");
       }
     }
   }

@@ -67,6 +67,12 @@ public class AttemptStore {
         .param("org", org).param("id", attemptId).query(String.class).optional();
   }
 
+  /** Clusters where attempts of the execution were placed: placement prefers them. */
+  public List<String> clustersOf(String org, String executionId) {
+    return jdbc.sql("select distinct cluster from attempts where org_id = :org and execution_id = :id and cluster is not null")
+        .param("org", org).param("id", executionId).query(String.class).list();
+  }
+
   /** Attempts handed to {@code cluster} that have not ended. */
   public List<OpenAttempt> openOn(String cluster) {
     return jdbc.sql("""
@@ -76,17 +82,33 @@ public class AttemptStore {
             rs.getString(3), rs.getString(4), rs.getInt(5), rs.getString(6))).list();
   }
 
-  public Applied apply(TaskEvent event) {
+  /**
+   * Applies an event whose signature verified under a key of {@code signer}: the cluster the attempt
+   * is assigned to, or the router itself for the LOST events it declares.
+   */
+  public Applied apply(TaskEvent event, String signer) {
+    boolean routerLoss = signer.equals(EventKeys.ROUTER) && event.getPhase() == TaskPhase.TASK_PHASE_LOST;
+    if (!routerLoss && !signer.equals(event.getCluster())) {
+      return new Applied.Rejected("event signed by cluster '" + signer + "' claims to come from '" + event.getCluster() + "'");
+    }
     return transactions.execute(status -> {
       int fresh = jdbc.sql("insert into applied_events (event_id) values (:id) on conflict do nothing")
           .param("id", event.getEventId()).update();
       if (fresh == 0) {
         return new Applied.Duplicate();
       }
-      Optional<String> owner = clusterOf(event.getOrg(), event.getAttemptId());
-      if (owner.isPresent() && owner.get() != null && !owner.get().equals(event.getCluster())) {
+      record Owner(String cluster, String phase, int rank) {}
+      Optional<Owner> owner = jdbc.sql("select cluster, phase, phase_rank from attempts where org_id = :org and attempt_id = :id")
+          .param("org", event.getOrg()).param("id", event.getAttemptId())
+          .query((rs, i) -> new Owner(rs.getString(1), rs.getString(2), rs.getInt(3))).optional();
+      if (owner.isEmpty() || owner.get().cluster() == null || !owner.get().cluster().equals(event.getCluster())) {
         status.setRollbackOnly();
-        return new Applied.Rejected("event from cluster '" + event.getCluster() + "' for an attempt assigned to '" + owner.get() + "'");
+        return new Applied.Rejected("event from cluster '" + event.getCluster() + "' for an attempt assigned to "
+            + owner.map(o -> "'" + o.cluster() + "'").orElse("no cluster"));
+      }
+      if (owner.get().rank() == 5 && !routerLoss) {
+        status.setRollbackOnly();
+        return new Applied.Rejected("late " + name(event.getPhase()) + " event for an attempt that already ended " + owner.get().phase());
       }
       Instant at = Instant.ofEpochSecond(event.getOccurredAt().getSeconds(), event.getOccurredAt().getNanos());
       int rank = rank(event.getPhase());

@@ -1,7 +1,9 @@
 package dev.meridian.router.events;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.meridian.proto.events.v1.SignedTaskEvent;
 import dev.meridian.proto.events.v1.TaskEvent;
+import java.util.Optional;
 import dev.meridian.router.execution.AttemptOutcomes;
 import dev.meridian.tenancy.TenantContext;
 import io.micrometer.core.instrument.Counter;
@@ -25,27 +27,40 @@ class TaskEventListener {
 
   private final AttemptStore attempts;
   private final AttemptOutcomes outcomes;
+  private final EventKeys keys;
   private final Counter rejected;
 
-  TaskEventListener(AttemptStore attempts, AttemptOutcomes outcomes, MeterRegistry meters) {
+  TaskEventListener(AttemptStore attempts, AttemptOutcomes outcomes, EventKeys keys, MeterRegistry meters) {
     this.attempts = attempts;
     this.outcomes = outcomes;
+    this.keys = keys;
     this.rejected = Counter.builder("meridian.router.task_events.rejected")
-        .description("Task events refused because they did not come from the attempt's cluster").register(meters);
+        .description("Task events refused: unreadable, unsigned, or not from the attempt's cluster").register(meters);
   }
 
   @KafkaListener(topics = "${meridian.router.events.task-topic:meridian.task-events.v1}", groupId = "cluster-router")
   void onTaskEvent(ConsumerRecord<String, byte[]> record, Acknowledgment ack) {
     TaskEvent event;
+    Optional<String> signer;
     try {
-      event = TaskEvent.parseFrom(record.value());
+      SignedTaskEvent signed = SignedTaskEvent.parseFrom(record.value());
+      event = TaskEvent.parseFrom(signed.getEvent());
+      signer = keys.verify(signed);
     } catch (InvalidProtocolBufferException e) {
-      log.error("skipping unreadable task event at {}-{}@{}", record.topic(), record.partition(), record.offset());
+      rejected.increment();
+      log.warn("rejected an unreadable task event at {}-{}@{}", record.topic(), record.partition(), record.offset());
       ack.acknowledge();
       return;
     }
     try (var tenant = TenantContext.ofExecution(event.getOrg(), event.getExecutionId()).open()) {
-      switch (attempts.apply(event)) {
+      if (signer.isEmpty()) {
+        rejected.increment();
+        log.warn("rejected task event {} for attempt {}: its signature does not verify under any known key",
+            event.getEventId(), event.getAttemptId());
+        ack.acknowledge();
+        return;
+      }
+      switch (attempts.apply(event, signer.get())) {
         case AttemptStore.Applied.Rejected rejection -> {
           rejected.increment();
           log.warn("rejected task event {} for attempt {}: {}", event.getEventId(), event.getAttemptId(), rejection.reason());

@@ -2,6 +2,7 @@ package dev.meridian.router.events;
 
 import com.google.protobuf.Timestamp;
 import dev.meridian.proto.events.v1.ExecutionEvent;
+import dev.meridian.proto.events.v1.SignedTaskEvent;
 import dev.meridian.proto.events.v1.TaskEvent;
 import dev.meridian.proto.events.v1.TaskPhase;
 import dev.meridian.tenancy.TenancyKafka;
@@ -18,10 +19,12 @@ public class TaskEventPublisher {
 
   private final KafkaTemplate<String, byte[]> kafka;
   private final EventsProperties properties;
+  private final EventKeys keys;
 
-  TaskEventPublisher(KafkaTemplate<String, byte[]> kafka, EventsProperties properties) {
+  TaskEventPublisher(KafkaTemplate<String, byte[]> kafka, EventsProperties properties, EventKeys keys) {
     this.kafka = kafka;
     this.properties = properties;
+    this.keys = keys;
   }
 
   /** Declares an attempt lost; the event id makes a repeated declaration a no-op for every consumer. */
@@ -38,7 +41,11 @@ public class TaskEventPublisher {
         .setReason(reason)
         .setOccurredAt(now())
         .build();
-    send(properties.taskTopic(), attempt.org(), attempt.executionId(), event.toByteArray());
+    EventKeys.Key key = keys.routerKey();
+    byte[] bytes = event.toByteArray();
+    send(properties.taskTopic(), attempt.org(), attempt.executionId(), SignedTaskEvent.newBuilder()
+        .setEvent(com.google.protobuf.ByteString.copyFrom(bytes)).setKeyId(key.id())
+        .setSignature(com.google.protobuf.ByteString.copyFrom(EventKeys.sign(key.secret(), bytes))).build().toByteArray());
   }
 
   public void publish(ExecutionEvent event) {

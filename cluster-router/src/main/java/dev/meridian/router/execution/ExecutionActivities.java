@@ -2,6 +2,7 @@ package dev.meridian.router.execution;
 
 import io.temporal.activity.ActivityInterface;
 import java.util.List;
+import java.util.Map;
 
 /** Every side effect of the execution workflow. Each call is idempotent: Temporal may repeat it. */
 @ActivityInterface
@@ -18,8 +19,15 @@ public interface ExecutionActivities {
 
   void executionEnded(Ending ending);
 
+  /** Thrown (non-retryable) by {@link #dispatch} when no cluster of the org could ever run the task. */
+  String UNPLACEABLE = "Unplaceable";
+
   record Dispatch(String org, String project, String domain, String executionId, String nodeId, int attempt,
-      Plan.Task task, String inputsJson) {
+      Plan.Task task, String inputsJson, Map<String, String> clusterLabels) {
+    public Dispatch {
+      clusterLabels = clusterLabels == null ? Map.of() : Map.copyOf(clusterLabels);
+    }
+
     public String attemptId() {
       return attemptId(executionId, nodeId, attempt);
     }

@@ -8,7 +8,9 @@ import dev.meridian.router.agent.ConnectedAgents;
 import dev.meridian.router.events.AttemptStore;
 import dev.meridian.router.events.TaskEventPublisher;
 import io.temporal.failure.ApplicationFailure;
+import dev.meridian.router.placement.PlacementPolicy;
 import java.time.Instant;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 
 @Component
@@ -39,18 +41,39 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
     executions.updateNode(org, executionId, nodeId, phase, reason);
   }
 
+  /**
+   * Places the attempt and hands it to the cluster's agent. Waiting for capacity is a retryable
+   * failure (Temporal retries with backoff, the node's reason says why); a task no cluster could
+   * ever run is a non-retryable {@link ExecutionActivities#UNPLACEABLE} failure.
+   */
   @Override
   public void dispatch(Dispatch dispatch) {
-    String cluster = agents.choose(dispatch.org()).orElse(null);
-    if (cluster == null) {
-      executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "QUEUED",
-          "waiting for a connected cluster of org " + dispatch.org());
-      throw ApplicationFailure.newFailure("no connected cluster can run work of org " + dispatch.org(), "NoCluster");
-    }
+    Plan.Task task = dispatch.task();
+    var decision = agents.place(dispatch.org(), dispatch.attemptId(), task.resources(), dispatch.clusterLabels(),
+        Set.copyOf(attempts.clustersOf(dispatch.org(), dispatch.executionId())));
+    String cluster = switch (decision) {
+      case PlacementPolicy.Placed placed -> placed.clusterId();
+      case PlacementPolicy.Wait wait -> {
+        executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "QUEUED", wait.reason());
+        throw ApplicationFailure.newFailure(wait.reason(), "WaitingForCapacity");
+      }
+      case PlacementPolicy.Impossible impossible ->
+          throw ApplicationFailure.newNonRetryableFailure(impossible.reason(), ExecutionActivities.UNPLACEABLE);
+    };
     attempts.recordAssigned(dispatch.org(), dispatch.attemptId(), dispatch.executionId(), dispatch.nodeId(),
         dispatch.attempt(), cluster);
-    Plan.Task task = dispatch.task();
-    agents.assign(cluster, Assignment.newBuilder()
+    try {
+      agents.assign(cluster, assignment(dispatch, task));
+    } catch (RuntimeException e) {
+      agents.release(cluster, dispatch.attemptId());
+      throw e;
+    }
+    executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "RUNNING",
+        dispatch.attempt() == 1 ? null : "attempt " + dispatch.attempt());
+  }
+
+  private static Assignment assignment(Dispatch dispatch, Plan.Task task) {
+    return Assignment.newBuilder()
         .setAttemptId(dispatch.attemptId())
         .setOrg(dispatch.org())
         .setProject(dispatch.project())
@@ -67,10 +90,13 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
             .addAllArgs(task.args())
             .putAllEnv(task.env())
             .setInterfaceJson(task.interfaceJson())
-            .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(task.timeoutSeconds())))
-        .build());
-    executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "RUNNING",
-        dispatch.attempt() == 1 ? null : "attempt " + dispatch.attempt());
+            .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(task.timeoutSeconds()))
+            .setResources(dev.meridian.proto.agent.v1.Resources.newBuilder()
+                .setMilliCpu(task.resources().milliCpu())
+                .setMemoryMib(task.resources().memoryMiB())
+                .setGpus(task.resources().gpus())
+                .setGpuType(task.resources().gpuType() == null ? "" : task.resources().gpuType())))
+        .build();
   }
 
   @Override

@@ -17,6 +17,10 @@ import dev.meridian.proto.router.v1.Scope;
 import dev.meridian.proto.router.v1.StartExecutionRequest;
 import dev.meridian.proto.router.v1.StartExecutionResponse;
 import dev.meridian.proto.router.v1.TerminateExecutionRequest;
+import dev.meridian.proto.router.v1.Unplaceable;
+import dev.meridian.router.agent.ConnectedAgents;
+import dev.meridian.router.placement.PlacementPolicy;
+import dev.meridian.workflow.ResourceRequest;
 import dev.meridian.tenancy.TenantContext;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -51,11 +55,13 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
   private final ExecutionStore store;
   private final WorkflowClient temporal;
   private final TransactionTemplate transactions;
+  private final ConnectedAgents agents;
 
-  ExecutionRouterService(ExecutionStore store, WorkflowClient temporal, TransactionTemplate transactions) {
+  ExecutionRouterService(ExecutionStore store, WorkflowClient temporal, TransactionTemplate transactions, ConnectedAgents agents) {
     this.store = store;
     this.temporal = temporal;
     this.transactions = transactions;
+    this.agents = agents;
   }
 
   /**
@@ -80,6 +86,15 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
       }
       String id = key == null ? newId(UUID.randomUUID().toString()) : newId(scope.getOrg() + "\u0000" + key);
       Plan plan = toPlan(scope, id, request.getPlan(), request.getInputsJson());
+      var clusters = agents.views(scope.getOrg());
+      for (Plan.Node node : plan.nodes()) {
+        var impossible = PlacementPolicy.impossible(node.task().resources(), plan.clusterLabels(), clusters);
+        if (impossible.isPresent()) {
+          reply(response, StartExecutionResponse.newBuilder().setUnplaceable(Unplaceable.newBuilder()
+              .setNode(node.id()).setReason(impossible.get().reason())).build());
+          return;
+        }
+      }
       try (var execution = TenantContext.ofExecution(scope.getOrg(), id).open()) {
         transactions.executeWithoutResult(status -> {
           store.insertExecution(scope.getOrg(), id, scope.getProject(), scope.getDomain(), request.getPlan().getWorkflowName(),
@@ -202,12 +217,15 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
     List<Plan.Node> nodes = new ArrayList<>();
     for (var node : plan.getNodesList()) {
       var task = node.getTask();
+      var resources = task.getResources();
       nodes.add(new Plan.Node(node.getId(), new Plan.Task(task.getName(), task.getVersion(), task.getImage(),
           task.getCommandList(), task.getArgsList(), task.getEnvMap(), task.getInterfaceJson(), task.getRetries(),
-          task.getTimeout().getSeconds()), bindings(node.getInputsMap())));
+          task.getTimeout().getSeconds(), task.hasResources()
+              ? new ResourceRequest(resources.getMilliCpu(), resources.getMemoryMib(), resources.getGpus(), resources.getGpuType())
+              : ResourceRequest.DEFAULT), bindings(node.getInputsMap())));
     }
     return new Plan(scope.getOrg(), scope.getProject(), scope.getDomain(), id, nodes, bindings(plan.getOutputsMap()),
-        plan.getMaxParallelism(), inputsJson);
+        plan.getMaxParallelism(), inputsJson, plan.getClusterLabelsMap());
   }
 
   private static Map<String, Plan.Binding> bindings(Map<String, Binding> bindings) {

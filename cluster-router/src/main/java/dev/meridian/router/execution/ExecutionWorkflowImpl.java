@@ -2,6 +2,8 @@ package dev.meridian.router.execution;
 
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -32,7 +34,8 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
       .build();
 
   private final ExecutionActivities activities = Workflow.newActivityStub(ExecutionActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).setRetryOptions(FOREVER).build());
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(FOREVER.toBuilder().setDoNotRetry(ExecutionActivities.UNPLACEABLE).build()).build());
 
   private final Map<String, AttemptOutcome> outcomes = new HashMap<>();
   private final Map<String, String> nodeOutputs = new HashMap<>();
@@ -100,14 +103,22 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
     int lost = 0;
     for (int attempt = 1; ; attempt++) {
       var dispatch = new ExecutionActivities.Dispatch(plan.org(), plan.project(), plan.domain(), plan.executionId(),
-          node.id(), attempt, node.task(), inputs);
+          node.id(), attempt, node.task(), inputs, plan.clusterLabels());
       String attemptId = dispatch.attemptId();
       if (stopRunning != null) {
         activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", stopRunning);
         return new NodeResult(node.id(), false, true, stopRunning);
       }
       activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "RUNNING", attempt == 1 ? null : "attempt " + attempt);
-      activities.dispatch(dispatch);
+      try {
+        activities.dispatch(dispatch);
+      } catch (ActivityFailure failure) {
+        if (failure.getCause() instanceof ApplicationFailure cause && ExecutionActivities.UNPLACEABLE.equals(cause.getType())) {
+          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", cause.getOriginalMessage());
+          return new NodeResult(node.id(), false, false, "node '" + node.id() + "' cannot be placed: " + cause.getOriginalMessage());
+        }
+        throw failure;
+      }
       boolean ended;
       if (node.task().timeoutSeconds() > 0) {
         ended = Workflow.await(Duration.ofSeconds(node.task().timeoutSeconds()).plus(SILENCE_GRACE),

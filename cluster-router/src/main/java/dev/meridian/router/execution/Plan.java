@@ -3,6 +3,7 @@ package dev.meridian.router.execution;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import dev.meridian.workflow.ResourceRequest;
 
 /**
  * What the execution workflow runs: the compiled DAG with every task it needs. The workflow's input,
@@ -10,13 +11,15 @@ import java.util.Objects;
  */
 public record Plan(
     String org, String project, String domain, String executionId,
-    List<Node> nodes, Map<String, Binding> outputs, int maxParallelism, String inputsJson) {
+    List<Node> nodes, Map<String, Binding> outputs, int maxParallelism, String inputsJson,
+    Map<String, String> clusterLabels) {
 
   public Plan {
     Objects.requireNonNull(org, "org");
     Objects.requireNonNull(executionId, "executionId");
     nodes = List.copyOf(nodes);
     outputs = Map.copyOf(outputs);
+    clusterLabels = clusterLabels == null ? Map.of() : Map.copyOf(clusterLabels);
   }
 
   public record Node(String id, Task task, Map<String, Binding> inputs) {
@@ -25,12 +28,14 @@ public record Plan(
     }
   }
 
+  /** {@code resources} is absent in histories recorded before placement existed: the default request then. */
   public record Task(String name, String version, String image, List<String> command, List<String> args,
-      Map<String, String> env, String interfaceJson, int retries, long timeoutSeconds) {
+      Map<String, String> env, String interfaceJson, int retries, long timeoutSeconds, ResourceRequest resources) {
     public Task {
       command = List.copyOf(command);
       args = List.copyOf(args);
       env = Map.copyOf(env);
+      resources = resources == null ? ResourceRequest.DEFAULT : resources;
     }
   }
 

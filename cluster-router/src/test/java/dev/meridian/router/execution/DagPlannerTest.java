@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class DagPlannerTest {
 
   private static Plan.Node node(String id, Map<String, Plan.Binding> inputs) {
-    return new Plan.Node(id, new Plan.Task("t", "1", "busybox", List.of("true"), List.of(), Map.of(), "{}", 0, 0), inputs);
+    return new Plan.Node(id, new Plan.Task("t", "1", "busybox", List.of("true"), List.of(), Map.of(), "{}", 0, 0, null), inputs);
   }
 
   private static final Plan DIAMOND = new Plan("acme", "p", "development", "x1", List.of(
@@ -18,7 +18,7 @@ class DagPlannerTest {
       node("left", Map.of("x", Plan.Binding.node("top", "y"))),
       node("right", Map.of("x", Plan.Binding.node("top", "y"), "k", Plan.Binding.literal("7"))),
       node("bottom", Map.of("a", Plan.Binding.node("left", "y"), "b", Plan.Binding.node("right", "y")))),
-      Map.of("total", Plan.Binding.node("bottom", "sum")), 0, "{\"n\":1}");
+      Map.of("total", Plan.Binding.node("bottom", "sum")), 0, "{\"n\":1}", Map.of());
 
   @Test
   void onlyNodesWithoutUpstreamAreReadyAtFirst() {

@@ -68,7 +68,7 @@ class ExecutionWorkflowTest {
   }
 
   private static Plan.Node node(String id, int retries, Map<String, Plan.Binding> inputs) {
-    return new Plan.Node(id, new Plan.Task("inc", "1", "busybox", List.of("true"), List.of(), Map.of(), "{}", retries, 0), inputs);
+    return new Plan.Node(id, new Plan.Task("inc", "1", "busybox", List.of("true"), List.of(), Map.of(), "{}", retries, 0, null), inputs);
   }
 
   static final Plan DIAMOND = new Plan("acme", "p", "development", "x1", List.of(
@@ -76,7 +76,7 @@ class ExecutionWorkflowTest {
       node("left", 0, Map.of("x", Plan.Binding.node("top", "y"))),
       node("right", 0, Map.of("x", Plan.Binding.node("top", "y"))),
       node("bottom", 1, Map.of("a", Plan.Binding.node("left", "y"), "b", Plan.Binding.node("right", "y")))),
-      Map.of("total", Plan.Binding.node("bottom", "y")), 0, "{\"n\":1}");
+      Map.of("total", Plan.Binding.node("bottom", "y")), 0, "{\"n\":1}", Map.of());
 
   /** Each attempt outputs y = sum of its integer inputs + 1. */
   private static AttemptOutcome increment(ExecutionActivities.Dispatch dispatch) {

@@ -204,6 +204,7 @@ public final class ProcessBackend implements TaskBackend {
    * Kills every running attempt without reporting it: the router declares them lost and retries
    * them, which is right for an agent that goes away (a drain comes with the many-clusters work).
    */
+  @Override
   public void stop() {
     stopping.set(true);
     running.values().forEach(attempt -> kill(attempt.process()));

@@ -18,4 +18,10 @@ public interface TaskBackend {
 
   /** Attempts that have started and not yet ended. */
   Set<String> running();
+
+  /**
+   * Stops every attempt without reporting it: the agent is going away, and the router declares its
+   * attempts lost and retries them elsewhere.
+   */
+  void stop();
 }

@@ -1,7 +1,12 @@
 package dev.meridian.agent.events;
 
 import com.google.protobuf.Timestamp;
-import dev.meridian.agent.AgentProperties;
+import com.google.protobuf.ByteString;
+import dev.meridian.agent.stream.AgentIdentity;
+import dev.meridian.proto.events.v1.SignedTaskEvent;
+import java.security.GeneralSecurityException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import dev.meridian.agent.backend.AttemptReporter;
 import dev.meridian.proto.agent.v1.Assignment;
 import dev.meridian.proto.events.v1.TaskEvent;
@@ -26,11 +31,13 @@ public final class KafkaAttemptReporter implements AttemptReporter {
   private static final Logger log = LoggerFactory.getLogger(KafkaAttemptReporter.class);
 
   private final Producer<String, byte[]> producer;
-  private final AgentProperties properties;
+  private final String topic;
+  private final AgentIdentity identity;
 
-  public KafkaAttemptReporter(Producer<String, byte[]> producer, AgentProperties properties) {
+  public KafkaAttemptReporter(Producer<String, byte[]> producer, String topic, AgentIdentity identity) {
     this.producer = producer;
-    this.properties = properties;
+    this.topic = topic;
+    this.identity = identity;
   }
 
   public void assigned(Assignment attempt) {
@@ -77,14 +84,22 @@ public final class KafkaAttemptReporter implements AttemptReporter {
         .setNodeId(attempt.getNodeId())
         .setAttempt(attempt.getAttempt())
         .setAttemptId(attempt.getAttemptId())
-        .setCluster(properties.cluster())
+        .setCluster(identity.current().map(AgentIdentity.Current::clusterId).orElse(""))
         .setPhase(phase)
         .setOccurredAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
   }
 
   private void publish(TaskEvent.Builder event, boolean durable) {
     TaskEvent built = event.build();
-    var record = new ProducerRecord<String, byte[]>(properties.taskEventsTopic(), built.getExecutionId(), built.toByteArray());
+    AgentIdentity.Current signer = identity.current()
+        .orElseThrow(() -> new IllegalStateException("no event signing key yet: the router has not welcomed this agent"));
+    byte[] bytes = built.toByteArray();
+    byte[] signed = SignedTaskEvent.newBuilder()
+        .setEvent(ByteString.copyFrom(bytes))
+        .setKeyId(signer.keyId())
+        .setSignature(ByteString.copyFrom(hmac(signer.key(), bytes)))
+        .build().toByteArray();
+    var record = new ProducerRecord<String, byte[]>(topic, built.getExecutionId(), signed);
     TenancyKafka.write(TenantContext.ofExecution(built.getOrg(), built.getExecutionId()), record.headers());
     var sent = producer.send(record, (metadata, error) -> {
       if (error != null) {
@@ -99,6 +114,16 @@ public final class KafkaAttemptReporter implements AttemptReporter {
       } catch (ExecutionException e) {
         throw new IllegalStateException("could not publish the end of attempt " + built.getAttemptId(), e.getCause());
       }
+    }
+  }
+
+  static byte[] hmac(byte[] key, byte[] payload) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(payload);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

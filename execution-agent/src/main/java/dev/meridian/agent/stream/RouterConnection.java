@@ -1,6 +1,5 @@
 package dev.meridian.agent.stream;
 
-import dev.meridian.agent.AgentProperties;
 import dev.meridian.agent.backend.TaskBackend;
 import dev.meridian.agent.events.KafkaAttemptReporter;
 import dev.meridian.proto.agent.v1.AgentMessage;
@@ -10,7 +9,13 @@ import dev.meridian.proto.agent.v1.Capacity;
 import dev.meridian.proto.agent.v1.Heartbeat;
 import dev.meridian.proto.agent.v1.Hello;
 import dev.meridian.proto.agent.v1.RouterMessage;
+import dev.meridian.proto.agent.v1.Resources;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -33,17 +38,30 @@ public final class RouterConnection implements SmartLifecycle {
   private final ManagedChannel channel;
   private final TaskBackend backend;
   private final KafkaAttemptReporter reporter;
-  private final AgentProperties properties;
+  private final AgentIdentity identity;
+  private final Capacity total;
+  private final Map<String, String> labels;
+  private final String token;
+  private final String routerTarget;
+  private final Duration maxBackoff;
+  /** What each assigned attempt requested, so heartbeats can say what is free. */
+  private final Map<String, Resources> requests = new ConcurrentHashMap<>();
   private final AtomicReference<StreamObserver<AgentMessage>> current = new AtomicReference<>();
   private volatile boolean running;
   private volatile Duration heartbeatInterval = Duration.ofSeconds(2);
   private Thread loop;
 
-  public RouterConnection(ManagedChannel channel, TaskBackend backend, KafkaAttemptReporter reporter, AgentProperties properties) {
+  public RouterConnection(ManagedChannel channel, TaskBackend backend, KafkaAttemptReporter reporter, AgentIdentity identity,
+      String token, String routerTarget, Capacity total, Map<String, String> labels, Duration maxBackoff) {
     this.channel = channel;
     this.backend = backend;
     this.reporter = reporter;
-    this.properties = properties;
+    this.identity = identity;
+    this.token = token;
+    this.routerTarget = routerTarget;
+    this.total = total;
+    this.labels = Map.copyOf(labels);
+    this.maxBackoff = maxBackoff;
   }
 
   @Override
@@ -64,15 +82,20 @@ public final class RouterConnection implements SmartLifecycle {
           switch (message.getKindCase()) {
             case WELCOME -> {
               welcomed[0] = true;
-              if (message.getWelcome().getHeartbeatInterval().getSeconds() > 0) {
-                heartbeatInterval = Duration.ofSeconds(message.getWelcome().getHeartbeatInterval().getSeconds());
+              var welcome = message.getWelcome();
+              if (welcome.getHeartbeatInterval().getSeconds() > 0) {
+                heartbeatInterval = Duration.ofSeconds(welcome.getHeartbeatInterval().getSeconds());
               }
-              log.info("connected to cluster-router at {} as cluster {}", properties.routerTarget(), properties.cluster());
+              identity.welcome(new AgentIdentity.Current(welcome.getCluster(), welcome.getClusterName(), welcome.getOrg(),
+                  welcome.getEventSigningKeyId(), welcome.getEventSigningKey().toByteArray()));
+              log.info("connected to cluster-router at {} as cluster {} ({}) of org {}", routerTarget, welcome.getClusterName(),
+                  welcome.getCluster(), welcome.getOrg());
             }
             case ASSIGNMENT -> {
               var assignment = message.getAssignment();
               boolean fresh = !backend.running().contains(assignment.getAttemptId());
               if (fresh) {
+                requests.put(assignment.getAttemptId(), assignment.getTask().getResources());
                 reporter.assigned(assignment);
               }
               send(AgentMessage.newBuilder().setAck(AssignmentAck.newBuilder().setAttemptId(assignment.getAttemptId())).build());
@@ -87,7 +110,12 @@ public final class RouterConnection implements SmartLifecycle {
 
         @Override
         public void onError(Throwable t) {
-          log.warn("stream to cluster-router at {} broke: {}", properties.routerTarget(), t.getMessage());
+          if (Status.fromThrowable(t).getCode() == Status.Code.UNAUTHENTICATED) {
+            log.error("cluster-router at {} refused this agent's cluster token: {}. Check meridian.agent.token "
+                + "(shown once when the cluster was registered); retrying.", routerTarget, Status.fromThrowable(t).getDescription());
+          } else {
+            log.warn("stream to cluster-router at {} broke: {}", routerTarget, t.getMessage());
+          }
           closed.countDown();
         }
 
@@ -98,10 +126,10 @@ public final class RouterConnection implements SmartLifecycle {
       });
       current.set(out);
       send(AgentMessage.newBuilder().setHello(Hello.newBuilder()
-          .setOrg(properties.org())
-          .setCluster(properties.cluster())
+          .setToken(token)
           .setAgentVersion(VERSION)
-          .setCapacity(capacity())
+          .putAllLabels(labels)
+          .setCapacity(total)
           .addAllKnownAttemptIds(backend.running())).build());
       try {
         closed.await();
@@ -117,20 +145,36 @@ public final class RouterConnection implements SmartLifecycle {
 
   /** Full jitter: uniformly up to min(max, 200 ms · 2^failures). */
   Duration backoff(int failures) {
-    long cap = Math.min(properties.reconnectMaxBackoff().toMillis(), 200L << Math.min(failures, 16));
+    long cap = Math.min(maxBackoff.toMillis(), 200L << Math.min(failures, 16));
     return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
   }
 
   private void heartbeatForever() {
     while (running) {
       sleep(heartbeatInterval);
+      Set<String> running = backend.running();
+      requests.keySet().retainAll(running);
       send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-          .setFree(capacity()).addAllKnownAttemptIds(backend.running())).build());
+          .setFree(free(running)).addAllKnownAttemptIds(running)).build());
     }
   }
 
-  private Capacity capacity() {
-    return Capacity.newBuilder().setTaskSlots(Math.max(0, properties.taskSlots() - backend.running().size())).build();
+  /** Total capacity minus what the running attempts requested. */
+  private Capacity free(Set<String> running) {
+    long cpu = total.getMilliCpu();
+    long memory = total.getMemoryMib();
+    Map<String, Integer> gpus = new HashMap<>(total.getGpusMap());
+    for (String attempt : running) {
+      Resources request = requests.get(attempt);
+      if (request != null) {
+        cpu -= request.getMilliCpu();
+        memory -= request.getMemoryMib();
+        if (request.getGpus() > 0) {
+          gpus.merge(request.getGpuType(), -request.getGpus(), Integer::sum);
+        }
+      }
+    }
+    return Capacity.newBuilder().setMilliCpu(cpu).setMemoryMib(memory).putAllGpus(gpus).build();
   }
 
   private void send(AgentMessage message) {

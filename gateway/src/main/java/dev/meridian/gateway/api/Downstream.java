@@ -22,7 +22,7 @@ public final class Downstream {
     String description = e.getStatus().getDescription() == null ? service + " refused the request" : e.getStatus().getDescription();
     return switch (e.getStatus().getCode()) {
       case NOT_FOUND -> Optional.of(new Refusal.NotFound(description));
-      case ALREADY_EXISTS -> Optional.of(new Refusal.Conflict(description));
+      case ALREADY_EXISTS, FAILED_PRECONDITION -> Optional.of(new Refusal.Conflict(description));
       case INVALID_ARGUMENT -> Optional.of(new Refusal.Invalid(description, java.util.List.of()));
       case UNAVAILABLE, DEADLINE_EXCEEDED -> Optional.of(new Refusal.Unavailable(service + " is unavailable; retry shortly"));
       default -> Optional.empty();

@@ -110,9 +110,13 @@ public class Executions {
     Outcome<StartExecutionResponse> started = Downstream.call("cluster-router", () -> router().startExecution(start.build()));
     return switch (started) {
       case Outcome.Refused<StartExecutionResponse> refused -> Outcome.refused(refused.refusal());
-      case Outcome.Done<StartExecutionResponse> done -> done.value().hasIdempotencyConflict()
-          ? Outcome.refused(new Refusal.Invalid(done.value().getIdempotencyConflict(), List.of()))
-          : Outcome.created(done.value().getStarted());
+      case Outcome.Done<StartExecutionResponse> done -> switch (done.value().getOutcomeCase()) {
+        case IDEMPOTENCY_CONFLICT -> Outcome.refused(new Refusal.Invalid(done.value().getIdempotencyConflict(), List.of()));
+        case UNPLACEABLE -> Outcome.refused(new Refusal.Invalid("no cluster of the org can run this workflow",
+            List.of(new Violation("/" + kind, "node '" + done.value().getUnplaceable().getNode() + "' can never be placed: "
+                + done.value().getUnplaceable().getReason()))));
+        default -> Outcome.created(done.value().getStarted());
+      };
     };
   }
 

@@ -1,5 +1,6 @@
 package dev.meridian.gateway.infra;
 
+import dev.meridian.proto.router.v1.ClusterRegistryGrpc;
 import dev.meridian.proto.router.v1.ExecutionRouterGrpc;
 import dev.meridian.proto.tenant.v1.TenantDirectoryGrpc;
 import dev.meridian.tenancy.TenancyGrpc;
@@ -31,6 +32,11 @@ class GrpcClients {
   @Bean
   ExecutionRouterGrpc.ExecutionRouterBlockingStub executionRouter(ManagedChannel clusterRouterChannel) {
     return ExecutionRouterGrpc.newBlockingStub(clusterRouterChannel);
+  }
+
+  @Bean
+  ClusterRegistryGrpc.ClusterRegistryBlockingStub clusterRegistry(ManagedChannel clusterRouterChannel) {
+    return ClusterRegistryGrpc.newBlockingStub(clusterRouterChannel);
   }
 
   @Bean

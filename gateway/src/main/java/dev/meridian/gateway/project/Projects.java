@@ -68,6 +68,11 @@ public class Projects {
     return outcome instanceof Outcome.Done<Org> done ? Outcome.created(done.value()) : outcome;
   }
 
+  /** Empty when the org exists; 404 otherwise. */
+  public Optional<Refusal> checkOrg(String org) {
+    return getOrg(org) instanceof Outcome.Refused<Org> refused ? Optional.of(refused.refusal()) : Optional.empty();
+  }
+
   Outcome<Org> getOrg(String slug) {
     return Downstream.call("tenant-service", () -> directory().getOrg(GetOrgRequest.newBuilder().setSlug(slug).build()));
   }

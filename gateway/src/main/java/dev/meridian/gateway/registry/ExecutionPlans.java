@@ -2,6 +2,7 @@ package dev.meridian.gateway.registry;
 
 import com.google.protobuf.Duration;
 import dev.meridian.gateway.api.Json;
+import dev.meridian.proto.agent.v1.Resources;
 import dev.meridian.proto.router.v1.Binding;
 import dev.meridian.proto.router.v1.ExecutionPlan;
 import dev.meridian.proto.router.v1.NodeOutput;
@@ -14,8 +15,9 @@ final class ExecutionPlans {
 
   private ExecutionPlans() {}
 
-  static ExecutionPlan of(WorkflowCompiler.Compiled workflow) {
+  static ExecutionPlan of(WorkflowCompiler.Compiled workflow, Map<String, String> clusterLabels) {
     ExecutionPlan.Builder plan = ExecutionPlan.newBuilder()
+        .putAllClusterLabels(clusterLabels)
         .setWorkflowName(workflow.name())
         .setWorkflowVersion(workflow.version())
         .setMaxParallelism(workflow.maxParallelism());
@@ -32,7 +34,12 @@ final class ExecutionPlans {
               .putAllEnv(task.env())
               .setInterfaceJson(Json.text(task.interfaceJson()))
               .setRetries(task.retries())
-              .setTimeout(Duration.newBuilder().setSeconds(task.timeout().toSeconds())))
+              .setTimeout(Duration.newBuilder().setSeconds(task.timeout().toSeconds()))
+              .setResources(Resources.newBuilder()
+                  .setMilliCpu(task.resources().milliCpu())
+                  .setMemoryMib(task.resources().memoryMiB())
+                  .setGpus(task.resources().gpus())
+                  .setGpuType(task.resources().gpuType() == null ? "" : task.resources().gpuType())))
           .putAllInputs(bindings(node.inputs())));
     }
     plan.putAllOutputs(bindings(workflow.outputs()));

@@ -10,6 +10,7 @@ import dev.meridian.workflow.TypedInterface;
 import dev.meridian.workflow.Violation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.stereotype.Service;
@@ -98,6 +99,13 @@ public class Registry {
         }
       }
     }
+    Fields overrides = plan.object("overrides", false);
+    if (overrides != null) {
+      overrides.onlyKnown(Set.of("clusterLabels", "maxParallelism", "priority"));
+      overrides.stringMap("clusterLabels");
+      overrides.integer("maxParallelism", 0, 1, 10_000);
+      overrides.integer("priority", 0, -1000, 1000);
+    }
     if (plan.get("schedule") != null) {
       violations.add(new Violation("/schedule", "schedules are not supported yet"));
     }
@@ -164,11 +172,14 @@ public class Registry {
       JsonNode ref = spec.get("workflow");
       Optional<WorkflowCompiler.Compiled> workflow = workflow(scope, ref.get("name").asString(), ref.get("version").asString());
       WorkflowCompiler.Compiled compiled = workflow.orElseThrow();
-      return Outcome.existing(new Launchable(compiled.typedInterface(), ExecutionPlans.of(compiled), spec.get("defaultInputs"),
-          spec.get("fixedInputs"), name, version));
+      Map<String, String> clusterLabels = new java.util.LinkedHashMap<>();
+      JsonNode labels = spec.path("overrides").path("clusterLabels");
+      labels.properties().forEach(e -> clusterLabels.put(e.getKey(), e.getValue().asString()));
+      return Outcome.existing(new Launchable(compiled.typedInterface(), ExecutionPlans.of(compiled, clusterLabels),
+          spec.get("defaultInputs"), spec.get("fixedInputs"), name, version));
     }
     return workflow(scope, name, version)
-        .map(workflow -> Outcome.existing(new Launchable(workflow.typedInterface(), ExecutionPlans.of(workflow), null, null, null, null)))
+        .map(workflow -> Outcome.existing(new Launchable(workflow.typedInterface(), ExecutionPlans.of(workflow, Map.of()), null, null, null, null)))
         .orElseGet(() -> Outcome.refused(new Refusal.Invalid("unknown workflow", List.of(new Violation(pointer,
             "workflow " + name + " version " + version + " is not registered in this project and domain")))));
   }

@@ -2,6 +2,7 @@ package dev.meridian.gateway.registry;
 
 import dev.meridian.gateway.api.Fields;
 import dev.meridian.workflow.Durations;
+import dev.meridian.workflow.ResourceRequest;
 import dev.meridian.workflow.TypedInterface;
 import dev.meridian.workflow.Violation;
 import java.time.Duration;
@@ -12,7 +13,7 @@ import tools.jackson.databind.JsonNode;
 
 /** A registered task, as much of it as running it needs. Parsed from the body of API.md's {@code POST {scope}/tasks}. */
 record TaskDefinition(String name, String version, TypedInterface typedInterface, JsonNode interfaceJson, String image,
-    List<String> command, List<String> args, Map<String, String> env, int retries, Duration timeout) {
+    List<String> command, List<String> args, Map<String, String> env, int retries, Duration timeout, ResourceRequest resources) {
 
   private static final Set<String> FIELDS = Set.of("name", "version", "interface", "container", "resources", "retries",
       "timeout", "interruptible", "cache", "secrets");
@@ -35,10 +36,11 @@ record TaskDefinition(String name, String version, TypedInterface typedInterface
       args = container.strings("args", false);
       env = container.stringMap("env");
     }
-    Fields resources = task.object("resources", false);
-    if (resources != null) {
-      resources.onlyKnown(Set.of("cpu", "memory", "gpu", "gpuType", "ephemeralStorage"));
-      resources.integer("gpu", 0, 0, 64);
+    Fields resourceFields = task.object("resources", false);
+    ResourceRequest resources = ResourceRequest.DEFAULT;
+    if (resourceFields != null) {
+      resourceFields.onlyKnown(Set.of("cpu", "memory", "gpu", "gpuType", "ephemeralStorage"));
+      resources = ResourceRequest.parse(resourceFields.node(), "/resources", violations);
     }
     int retries = task.integer("retries", 0, 0, 10);
     Duration timeout = Duration.ZERO;
@@ -60,6 +62,6 @@ record TaskDefinition(String name, String version, TypedInterface typedInterface
     JsonNode interfaceJson = task.get("interface");
     return new TaskDefinition(name, version, typed,
         interfaceJson == null ? dev.meridian.gateway.api.Json.MAPPER.createObjectNode() : interfaceJson,
-        image, command, args, env, retries, timeout);
+        image, command, args, env, retries, timeout, resources);
   }
 }

@@ -1,0 +1,131 @@
+package dev.meridian.router.cluster;
+
+import com.google.protobuf.Timestamp;
+import dev.meridian.proto.agent.v1.Capacity;
+import dev.meridian.proto.router.v1.Cluster;
+import dev.meridian.proto.router.v1.ClusterRegistryGrpc;
+import dev.meridian.proto.router.v1.DeleteClusterRequest;
+import dev.meridian.proto.router.v1.ListClustersRequest;
+import dev.meridian.proto.router.v1.ListClustersResponse;
+import dev.meridian.proto.router.v1.RegisterClusterRequest;
+import dev.meridian.proto.router.v1.RegisteredCluster;
+import dev.meridian.proto.router.v1.SetCordonedRequest;
+import dev.meridian.router.agent.AgentProperties;
+import dev.meridian.router.agent.ConnectedAgents;
+import dev.meridian.router.events.AttemptStore;
+import dev.meridian.router.events.EventKeys;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+
+/** Register, list, cordon and delete an org's clusters (internal contract; gateway serves it publicly). */
+@Service
+class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterRegistryService.class);
+
+  private final ClusterStore clusters;
+  private final ConnectedAgents liveness;
+  private final AttemptStore attempts;
+  private final EventKeys keys;
+  private final AgentProperties properties;
+
+  ClusterRegistryService(ClusterStore clusters, ConnectedAgents liveness, AttemptStore attempts, EventKeys keys,
+      AgentProperties properties) {
+    this.clusters = clusters;
+    this.liveness = liveness;
+    this.attempts = attempts;
+    this.keys = keys;
+    this.properties = properties;
+  }
+
+  @Override
+  public void registerCluster(RegisterClusterRequest request, StreamObserver<RegisteredCluster> response) {
+    String token = ClusterTokens.newToken();
+    var registered = clusters.register(request.getOrg(), request.getName(), request.getRegion(), request.getLabelsMap(),
+        ClusterTokens.hash(token));
+    if (registered.isEmpty()) {
+      response.onError(Status.ALREADY_EXISTS.withDescription("the org already has a cluster named '" + request.getName() + "'").asRuntimeException());
+      return;
+    }
+    log.info("registered cluster {} ({}) of org {}", request.getName(), registered.get().id(), request.getOrg());
+    response.onNext(RegisteredCluster.newBuilder().setCluster(toProto(registered.get())).setToken(token).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void listClusters(ListClustersRequest request, StreamObserver<ListClustersResponse> response) {
+    var list = ListClustersResponse.newBuilder();
+    clusters.list(request.getOrg()).forEach(row -> list.addItems(toProto(row)));
+    response.onNext(list.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void setCordoned(SetCordonedRequest request, StreamObserver<Cluster> response) {
+    if (!clusters.setCordoned(request.getOrg(), request.getId(), request.getCordoned())) {
+      response.onError(notFound(request.getId()));
+      return;
+    }
+    response.onNext(toProto(clusters.find(request.getOrg(), request.getId()).orElseThrow()));
+    response.onCompleted();
+  }
+
+  /** Refused while attempts run there, unless forced: then they fail over like a lost cluster's. */
+  @Override
+  public void deleteCluster(DeleteClusterRequest request, StreamObserver<Cluster> response) {
+    var row = clusters.find(request.getOrg(), request.getId());
+    if (row.isEmpty()) {
+      response.onError(notFound(request.getId()));
+      return;
+    }
+    int running = attempts.openOn(request.getId()).size();
+    if (running > 0 && !request.getForce()) {
+      response.onError(Status.FAILED_PRECONDITION.withDescription("cluster '" + row.get().name() + "' runs " + running
+          + " attempts; cordon it and let them finish, or delete with force=true to fail them over").asRuntimeException());
+      return;
+    }
+    Cluster deleted = toProto(row.get());
+    clusters.delete(request.getOrg(), request.getId());
+    keys.revokeAll(request.getId());
+    liveness.disconnect(request.getId());
+    log.info("deleted cluster {} of org {} ({} running attempts fail over)", row.get().name(), request.getOrg(), running);
+    response.onNext(deleted);
+    response.onCompleted();
+  }
+
+  private Cluster toProto(ClusterStore.ClusterRow row) {
+    Cluster.Builder cluster = Cluster.newBuilder()
+        .setId(row.id()).setOrg(row.org()).setName(row.name()).setRegion(row.region()).putAllLabels(row.labels())
+        .setStatus(status(row)).setCreatedAt(timestamp(row.createdAt()))
+        .setRunningAttempts(attempts.openOn(row.id()).size());
+    if (row.agentVersion() != null) cluster.setAgentVersion(row.agentVersion());
+    liveness.lastHeard(row.id()).or(() -> java.util.Optional.ofNullable(row.lastSeenAt()))
+        .ifPresent(at -> cluster.setLastHeartbeatAt(timestamp(at)));
+    if (row.capacity() != null) cluster.setCapacity(toProto(row.capacity()));
+    liveness.allocated(row.id()).ifPresent(allocated -> cluster.setAllocated(toProto(allocated)));
+    return cluster.build();
+  }
+
+  private String status(ClusterStore.ClusterRow row) {
+    if (row.cordoned()) return "CORDONED";
+    if (liveness.isConnected(row.id())) return "CONNECTED";
+    if (row.lastSeenAt() == null) return "PENDING";
+    return row.lastSeenAt().isBefore(Instant.now().minus(properties.lostAfter())) ? "LOST" : "DISCONNECTED";
+  }
+
+  private static Capacity toProto(dev.meridian.router.placement.Capacity capacity) {
+    return Capacity.newBuilder().setMilliCpu(capacity.milliCpu()).setMemoryMib(capacity.memoryMiB()).putAllGpus(capacity.gpus()).build();
+  }
+
+  private static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+  }
+
+  private static RuntimeException notFound(String id) {
+    return Status.NOT_FOUND.withDescription("cluster '" + id + "' not found").asRuntimeException();
+  }
+}
