@@ -152,6 +152,10 @@ public final class LocalStack implements AutoCloseable {
     return process.start();
   }
 
+  public String routerGrpcTarget() {
+    return "127.0.0.1:" + options.layout().routerGrpc();
+  }
+
   public String routerMetricsUrl() {
     return "http://127.0.0.1:" + options.layout().routerHttp() + "/actuator/metrics";
   }

@@ -49,7 +49,7 @@ public class ConnectedAgents {
     private final StreamObserver<RouterMessage> out;
     private final Map<String, CompletableFuture<Void>> pendingAcks = new ConcurrentHashMap<>();
     /** Assigned and not yet in a heartbeat's known attempts: attempt id -> request. */
-    private final Map<String, ResourceRequest> unreported = new HashMap<>();
+    private final Map<String, Reservation> unreported = new HashMap<>();
     private Capacity reportedFree;
     private volatile Instant lastHeard = Instant.now();
 
@@ -80,8 +80,8 @@ public class ConnectedAgents {
 
     Capacity free() {
       Capacity free = reportedFree;
-      for (ResourceRequest request : unreported.values()) {
-        free = free.minus(request);
+      for (Reservation reservation : unreported.values()) {
+        free = free.minus(reservation.request());
       }
       return free;
     }
@@ -107,11 +107,19 @@ public class ConnectedAgents {
     return byCluster.remove(connection.clusterId, connection);
   }
 
-  /** A heartbeat: the agent's own view of what is free now already counts the attempts it knows. */
+  private record Reservation(ResourceRequest request, Instant at) {}
+
+  /**
+   * A heartbeat: the agent's own view of what is free now already counts the attempts it knows.
+   * A reservation older than one heartbeat interval that the agent does not list has ended (or
+   * never started) and is dropped, so short attempts never leak capacity.
+   */
   synchronized void heartbeat(Connection connection, Capacity free, Set<String> known) {
-    connection.lastHeard = Instant.now();
+    Instant now = Instant.now();
+    connection.lastHeard = now;
     connection.reportedFree = free;
-    connection.unreported.keySet().removeAll(known);
+    Instant settled = now.minus(properties.heartbeatInterval());
+    connection.unreported.entrySet().removeIf(e -> known.contains(e.getKey()) || e.getValue().at().isBefore(settled));
   }
 
   public boolean isConnected(String clusterId) {
@@ -154,7 +162,7 @@ public class ConnectedAgents {
       Map<String, String> labels, Set<String> preferred) {
     PlacementPolicy.Decision decision = PlacementPolicy.place(request, labels, preferred, views(org));
     if (decision instanceof PlacementPolicy.Placed placed) {
-      byCluster.get(placed.clusterId()).unreported.put(attemptId, request);
+      byCluster.get(placed.clusterId()).unreported.put(attemptId, new Reservation(request, Instant.now()));
     }
     return decision;
   }

@@ -95,13 +95,18 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
           return;
         }
       }
+      Execution created;
       try (var execution = TenantContext.ofExecution(scope.getOrg(), id).open()) {
-        transactions.executeWithoutResult(status -> {
+        // Read back inside the transaction: the answer shows the execution as created (QUEUED), not as
+        // whatever the already-running workflow made of it a moment later.
+        created = transactions.execute(status -> {
           store.insertExecution(scope.getOrg(), id, scope.getProject(), scope.getDomain(), request.getPlan().getWorkflowName(),
               request.getPlan().getWorkflowVersion(), request.getLaunchPlanName().isBlank() ? null
                   : request.getLaunchPlanName() + ":" + request.getLaunchPlanVersion(),
               request.getInputsJson(), key, request.getRequestHash(), plan.nodes().stream().map(Plan.Node::id).toList());
+          Execution inserted = toProto(store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), id).orElseThrow());
           startWorkflow(plan);
+          return inserted;
         });
         log.info("started execution {} of {}:{}", id, request.getPlan().getWorkflowName(), request.getPlan().getWorkflowVersion());
       } catch (DuplicateKeyException raced) {
@@ -110,8 +115,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
         reply(response, StartExecutionResponse.newBuilder().setStarted(toProto(winner)).build());
         return;
       }
-      reply(response, StartExecutionResponse.newBuilder()
-          .setStarted(toProto(store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), id).orElseThrow())).build());
+      reply(response, StartExecutionResponse.newBuilder().setStarted(created).build());
     }
   }
 

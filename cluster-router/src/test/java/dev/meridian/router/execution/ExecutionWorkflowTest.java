@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.nio.file.Files;
@@ -54,7 +55,8 @@ class ExecutionWorkflowTest {
 
   @BeforeEach
   void start() {
-    environment = TestWorkflowEnvironment.newInstance();
+    // Real time: skipping it could jump past activity timeouts while the fake agent's signal is in flight.
+    environment = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
     Worker worker = environment.newWorker(ExecutionWorkflow.TASK_QUEUE);
     worker.registerWorkflowImplementationTypes(ExecutionWorkflowImpl.class);
     worker.registerActivitiesImplementations(new FakeAgent());
