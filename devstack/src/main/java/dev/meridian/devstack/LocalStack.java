@@ -152,6 +152,14 @@ public final class LocalStack implements AutoCloseable {
     return process.start();
   }
 
+  /** Stops (SIGTERM) and forgets an agent started with {@link #startAgent}. */
+  public void stopAgent(String name) {
+    ServiceProcess agent = services.remove(name);
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
   public String routerGrpcTarget() {
     return "127.0.0.1:" + options.layout().routerGrpc();
   }

@@ -99,15 +99,29 @@ class ClustersE2E {
     assertThat(other.api().delete("/api/v1/orgs/" + other.org() + "/clusters/" + id + "?force=true").status()).isEqualTo(404);
   }
 
+  private final List<String> agents = new ArrayList<>();
+  private LocalStack stack;
+
+  private void startAgent(LocalStackExtension.Tenant tenant, String name, String token, LocalStack.AgentOptions options) {
+    stack = tenant.stack();
+    agents.add(name);
+    stack.startAgent(name, token, options);
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void stopAgents() {
+    agents.forEach(name -> stack.stopAgent(name));
+  }
+
   @Test
   void gpuTasksLandOnlyWhereTheirTypeExistsAndFailOverWhenTheirAgentDies(LocalStackExtension.Tenant tenant) {
     LocalStack stack = tenant.stack();
     String suffix = tenant.org();
-    stack.startAgent("h100-a-" + suffix, register(tenant, "h100-a", Map.of()),
+    startAgent(tenant, "h100-a-" + suffix, register(tenant, "h100-a", Map.of()),
         LocalStack.AgentOptions.simulated(Map.of("nvidia-h100", 2), Duration.ofSeconds(6)));
-    stack.startAgent("h100-b-" + suffix, register(tenant, "h100-b", Map.of()),
+    startAgent(tenant, "h100-b-" + suffix, register(tenant, "h100-b", Map.of()),
         LocalStack.AgentOptions.simulated(Map.of("nvidia-h100", 2), Duration.ofSeconds(6)));
-    stack.startAgent("a10-" + suffix, register(tenant, "a10", Map.of()),
+    startAgent(tenant, "a10-" + suffix, register(tenant, "a10", Map.of()),
         LocalStack.AgentOptions.simulated(Map.of("nvidia-a10", 4), Duration.ofSeconds(6)));
     awaitConnected(tenant, "h100-a", "h100-b", "a10");
     Map<String, String> ids = clusterIds(tenant);
@@ -203,7 +217,7 @@ class ClustersE2E {
 
   @Test
   void cordonedClustersGetNoNewWorkAndDeleteWaitsForRunningWorkUnlessForced(LocalStackExtension.Tenant tenant) {
-    tenant.stack().startAgent("a10-solo-" + tenant.org(), register(tenant, "solo", Map.of()),
+    startAgent(tenant, "a10-solo-" + tenant.org(), register(tenant, "solo", Map.of()),
         LocalStack.AgentOptions.simulated(Map.of("nvidia-a10", 1), Duration.ofSeconds(30)));
     awaitConnected(tenant, "solo");
     String cluster = clusterIds(tenant).get("solo");

@@ -96,6 +96,13 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
         }
         EventKeys.Key key = keys.issue(row.id());
         agents.connected(connection);
+        Set<String> stillOurs = attempts.openAmong(row.id(), known);
+        for (String attemptId : known) {
+          if (!stillOurs.contains(attemptId)) {
+            // Failed over or ended while the agent was away: it must stop, or it would run twice.
+            agents.cancel(row.id(), attemptId, "this attempt was reassigned or ended while the agent was disconnected");
+          }
+        }
         connection.send(RouterMessage.newBuilder().setWelcome(Welcome.newBuilder()
             .setCluster(row.id())
             .setClusterName(row.name())

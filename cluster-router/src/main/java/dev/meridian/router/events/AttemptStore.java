@@ -73,6 +73,16 @@ public class AttemptStore {
         .param("org", org).param("id", executionId).query(String.class).list();
   }
 
+  /** Of {@code attemptIds}, those still assigned to {@code cluster} and not ended. */
+  public java.util.Set<String> openAmong(String cluster, java.util.Collection<String> attemptIds) {
+    if (attemptIds.isEmpty()) {
+      return java.util.Set.of();
+    }
+    return new java.util.HashSet<>(jdbc.sql("""
+        select attempt_id from attempts where cluster = :cluster and phase_rank between 2 and 4 and attempt_id in (:ids)
+        """).param("cluster", cluster).param("ids", attemptIds).query(String.class).list());
+  }
+
   /** Attempts handed to {@code cluster} that have not ended. */
   public List<OpenAttempt> openOn(String cluster) {
     return jdbc.sql("""
