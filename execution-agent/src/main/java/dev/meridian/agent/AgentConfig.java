@@ -3,6 +3,11 @@ package dev.meridian.agent;
 import dev.meridian.agent.backend.ProcessBackend;
 import dev.meridian.agent.backend.SimulatedBackend;
 import dev.meridian.agent.backend.TaskBackend;
+import dev.meridian.agent.backend.kubernetes.KubernetesBackend;
+import dev.meridian.agent.backend.kubernetes.KubernetesCapacity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.springframework.beans.factory.ObjectProvider;
 import dev.meridian.agent.events.KafkaAttemptReporter;
 import dev.meridian.agent.stream.AgentIdentity;
 import dev.meridian.agent.stream.RouterConnection;
@@ -47,8 +52,16 @@ class AgentConfig {
   }
 
   @Bean(destroyMethod = "stop")
-  TaskBackend taskBackend(AgentProperties properties, KafkaAttemptReporter reporter) {
+  TaskBackend taskBackend(AgentProperties properties, KafkaAttemptReporter reporter, ObjectProvider<KubernetesClient> kubernetes) {
     return switch (properties.backend()) {
+      case "kubernetes" -> {
+        var settings = properties.kubernetes();
+        KubernetesBackend backend = new KubernetesBackend(kubernetes.getObject(), settings.namespace(), settings.gpuNodeLabel(),
+            settings.retention(), reporter).watch();
+        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("pod-cleanup").factory())
+            .scheduleWithFixedDelay(backend::cleanUp, 1, 1, TimeUnit.MINUTES);
+        yield backend;
+      }
       case "process" -> {
         ProcessBackend backend = new ProcessBackend(properties.workDir(), reporter);
         backend.killOrphans();
@@ -56,12 +69,26 @@ class AgentConfig {
       }
       case "simulated" -> new SimulatedBackend(reporter, Executors.newSingleThreadScheduledExecutor(),
           properties.simulation().duration(), properties.simulation().jitter(), properties.simulation().failureRate());
-      default -> throw new IllegalArgumentException("meridian.agent.backend must be 'process' or 'simulated', not '" + properties.backend() + "'");
+      default -> throw new IllegalArgumentException(
+          "meridian.agent.backend must be 'process', 'simulated' or 'kubernetes', not '" + properties.backend() + "'");
     };
   }
 
-  /** The process backend defaults to this machine's CPUs and memory; a simulated cluster has what it is told. */
-  static Capacity capacity(AgentProperties properties) {
+  /** In-cluster configuration (service account), or ~/.kube/config outside a cluster. */
+  @Bean(destroyMethod = "close")
+  @org.springframework.context.annotation.Lazy
+  KubernetesClient kubernetesClient() {
+    return new KubernetesClientBuilder().build();
+  }
+
+  /**
+   * Kubernetes: node allocatable (schedulable nodes; GPUs by the GPU-type node label). The process
+   * backend defaults to this machine's CPUs and memory; a simulated cluster has what it is told.
+   */
+  static Capacity capacity(AgentProperties properties, ObjectProvider<KubernetesClient> kubernetes) {
+    if (properties.backend().equals("kubernetes")) {
+      return KubernetesCapacity.of(kubernetes.getObject().nodes().list().getItems(), properties.kubernetes().gpuNodeLabel());
+    }
     var configured = properties.capacity();
     boolean process = properties.backend().equals("process");
     long cpu = configured.milliCpu() > 0 ? configured.milliCpu() : process ? Runtime.getRuntime().availableProcessors() * 1000L : 64_000;
@@ -87,8 +114,8 @@ class AgentConfig {
 
   @Bean
   RouterConnection routerConnection(ManagedChannel routerChannel, TaskBackend backend, KafkaAttemptReporter reporter,
-      AgentIdentity identity, AgentProperties properties) {
+      AgentIdentity identity, AgentProperties properties, ObjectProvider<KubernetesClient> kubernetes) {
     return new RouterConnection(routerChannel, backend, reporter, identity, properties.token(), properties.routerTarget(),
-        capacity(properties), properties.labels(), properties.reconnectMaxBackoff());
+        capacity(properties, kubernetes), properties.labels(), properties.reconnectMaxBackoff());
   }
 }

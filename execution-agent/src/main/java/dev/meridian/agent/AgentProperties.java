@@ -10,7 +10,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * @param token the cluster token shown once when the cluster was registered
  * @param routerTarget host:port of cluster-router's agent endpoint
- * @param backend {@code process} (local processes) or {@code simulated} (load tests, GPU demos)
+ * @param backend {@code kubernetes} (one Pod per attempt), {@code process} (local processes) or
+ *     {@code simulated} (load tests, GPU demos)
  * @param workDir where each attempt of the process backend gets its own working directory and log
  * @param capacity what this cluster can run at once; the process backend defaults to this machine's CPUs
  * @param labels labels placement can select on
@@ -27,7 +28,8 @@ public record AgentProperties(
     Map<String, String> labels,
     Duration reconnectMaxBackoff,
     String taskEventsTopic,
-    Simulation simulation) {
+    Simulation simulation,
+    Kubernetes kubernetes) {
 
   public AgentProperties {
     backend = backend == null || backend.isBlank() ? "process" : backend;
@@ -37,6 +39,20 @@ public record AgentProperties(
     reconnectMaxBackoff = reconnectMaxBackoff == null ? Duration.ofSeconds(5) : reconnectMaxBackoff;
     taskEventsTopic = taskEventsTopic == null || taskEventsTopic.isBlank() ? "meridian.task-events.v1" : taskEventsTopic;
     simulation = simulation == null ? new Simulation(null, 0.5, 0.0) : simulation;
+    kubernetes = kubernetes == null ? new Kubernetes(null, null, null) : kubernetes;
+  }
+
+  /**
+   * @param namespace where attempt Pods run (the chart's release namespace)
+   * @param gpuNodeLabel the node label whose value is the node's GPU type, e.g. {@code nvidia-h100}
+   * @param retention how long finished Pods are kept for inspection before they are deleted
+   */
+  public record Kubernetes(String namespace, String gpuNodeLabel, Duration retention) {
+    public Kubernetes {
+      namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
+      gpuNodeLabel = gpuNodeLabel == null || gpuNodeLabel.isBlank() ? "meridian.dev/gpu-type" : gpuNodeLabel;
+      retention = retention == null ? Duration.ofMinutes(10) : retention;
+    }
   }
 
   /** 0 means: what this machine has (process backend) or none (simulated). */

@@ -15,4 +15,7 @@ public interface AttemptReporter {
   void failed(Assignment attempt, Integer exitCode, String reason, List<String> logTail, String logsUri);
 
   void aborted(Assignment attempt, String reason, String logsUri);
+
+  /** Ended through no fault of the task (evicted, preempted, its node gone): the router retries it as a system retry. */
+  void lost(Assignment attempt, String reason);
 }

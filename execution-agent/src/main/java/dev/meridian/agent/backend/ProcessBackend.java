@@ -1,8 +1,6 @@
 package dev.meridian.agent.backend;
 
 import dev.meridian.proto.agent.v1.Assignment;
-import dev.meridian.workflow.TypedInterface;
-import dev.meridian.workflow.Violation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,26 +132,18 @@ public final class ProcessBackend implements TaskBackend {
 
   private void readOutputs(Running attempt, String logsUri) {
     Assignment assignment = attempt.assignment();
-    List<Violation> violations = new ArrayList<>();
-    TypedInterface declared = TypedInterface.parse(JSON.readTree(assignment.getTask().getInterfaceJson().isBlank()
-        ? "{}" : assignment.getTask().getInterfaceJson()), "/interface", violations);
     Path outputsFile = attempt.dir().resolve("outputs.json");
-    JsonNode outputs;
+    String outputs;
     try {
-      outputs = Files.exists(outputsFile) ? JSON.readTree(Files.readString(outputsFile)) : JSON.createObjectNode();
-    } catch (IOException | RuntimeException e) {
-      reporter().failed(assignment, 0, "the outputs file $MERIDIAN_OUTPUTS is not valid JSON: " + e.getMessage(),
-          tail(attempt.dir()), logsUri);
+      outputs = Files.exists(outputsFile) ? Files.readString(outputsFile) : null;
+    } catch (IOException e) {
+      reporter().failed(assignment, 0, "could not read $MERIDIAN_OUTPUTS: " + e.getMessage(), tail(attempt.dir()), logsUri);
       return;
     }
-    declared.checkOutputs(outputs, "", violations);
-    if (!violations.isEmpty()) {
-      reporter().failed(assignment, 0, "the task's outputs do not match its interface: "
-          + violations.stream().map(v -> (v.pointer().isEmpty() ? "" : v.pointer() + ": ") + v.message()).toList(),
-          tail(attempt.dir()), logsUri);
-      return;
+    switch (OutputCheck.check(assignment.getTask().getInterfaceJson(), outputs)) {
+      case OutputCheck.Valid valid -> reporter().succeeded(assignment, valid.outputsJson(), logsUri);
+      case OutputCheck.Invalid invalid -> reporter().failed(assignment, 0, invalid.reason(), tail(attempt.dir()), logsUri);
     }
-    reporter().succeeded(assignment, JSON.writeValueAsString(outputs), logsUri);
   }
 
   @Override
@@ -242,6 +232,7 @@ public final class ProcessBackend implements TaskBackend {
     @Override public void succeeded(Assignment attempt, String outputsJson, String logsUri) {}
     @Override public void failed(Assignment attempt, Integer exitCode, String reason, List<String> logTail, String logsUri) {}
     @Override public void aborted(Assignment attempt, String reason, String logsUri) {}
+    @Override public void lost(Assignment attempt, String reason) {}
   };
 
   static List<String> tail(Path dir) {

@@ -20,6 +20,14 @@ public interface TaskBackend {
   Set<String> running();
 
   /**
+   * What running attempts requested, as far as the backend knows it by itself (the Kubernetes
+   * backend reads it from its Pods after a restart); the agent adds what it was assigned since.
+   */
+  default java.util.Map<String, dev.meridian.proto.agent.v1.Resources> runningRequests() {
+    return java.util.Map.of();
+  }
+
+  /**
    * Stops every attempt without reporting it: the agent is going away, and the router declares its
    * attempts lost and retries them elsewhere.
    */

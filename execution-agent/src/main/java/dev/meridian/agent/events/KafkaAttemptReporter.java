@@ -73,6 +73,11 @@ public final class KafkaAttemptReporter implements AttemptReporter {
     publish(event(attempt, TaskPhase.TASK_PHASE_ABORTED).setReason(reason).setLogsUri(logsUri), true);
   }
 
+  @Override
+  public void lost(Assignment attempt, String reason) {
+    publish(event(attempt, TaskPhase.TASK_PHASE_LOST).setReason(reason), true);
+  }
+
   private TaskEvent.Builder event(Assignment attempt, TaskPhase phase) {
     Instant now = Instant.now();
     return TaskEvent.newBuilder()

@@ -164,8 +164,9 @@ public final class RouterConnection implements SmartLifecycle {
     long cpu = total.getMilliCpu();
     long memory = total.getMemoryMib();
     Map<String, Integer> gpus = new HashMap<>(total.getGpusMap());
+    Map<String, Resources> known = backend.runningRequests();
     for (String attempt : running) {
-      Resources request = requests.get(attempt);
+      Resources request = requests.getOrDefault(attempt, known.get(attempt));
       if (request != null) {
         cpu -= request.getMilliCpu();
         memory -= request.getMemoryMib();

@@ -8,7 +8,7 @@ import dev.meridian.proto.agent.v1.Assignment;
 import dev.meridian.proto.agent.v1.Task;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,25 +16,7 @@ class ProcessBackendTest {
 
   @TempDir Path workDir;
 
-  private final Recorder reports = new Recorder();
-
-  record Report(String phase, Integer exitCode, String detail, List<String> logTail) {}
-
-  static final class Recorder implements AttemptReporter {
-    final List<Report> all = new CopyOnWriteArrayList<>();
-
-    @Override public void initializing(Assignment a) { all.add(new Report("INITIALIZING", null, null, List.of())); }
-    @Override public void running(Assignment a, String logsUri) { all.add(new Report("RUNNING", null, logsUri, List.of())); }
-    @Override public void succeeded(Assignment a, String outputs, String logsUri) { all.add(new Report("SUCCEEDED", 0, outputs, List.of())); }
-    @Override public void failed(Assignment a, Integer exitCode, String reason, List<String> tail, String logsUri) {
-      all.add(new Report("FAILED", exitCode, reason, tail));
-    }
-    @Override public void aborted(Assignment a, String reason, String logsUri) { all.add(new Report("ABORTED", null, reason, List.of())); }
-
-    Report last() {
-      return all.getLast();
-    }
-  }
+  private final RecordingReporter reports = new RecordingReporter();
 
   private static Assignment shell(String script, String interfaceJson, String inputsJson, long timeoutSeconds) {
     return Assignment.newBuilder()
@@ -55,7 +37,7 @@ class ProcessBackendTest {
     backend.start(shell("echo \"{\\\"sum\\\": $((MERIDIAN_INPUT_A + MERIDIAN_INPUT_B))}\" > \"$MERIDIAN_OUTPUTS\"", SUM, "{\"a\":2,\"b\":40}", 0));
 
     await().until(() -> reports.all.size() == 3);
-    assertThat(reports.all).extracting(Report::phase).containsExactly("INITIALIZING", "RUNNING", "SUCCEEDED");
+    assertThat(reports.all).extracting(RecordingReporter.Report::phase).containsExactly("INITIALIZING", "RUNNING", "SUCCEEDED");
     assertThat(reports.last().detail()).isEqualTo("{\"sum\":42}");
     assertThat(backend.running()).isEmpty();
   }
@@ -103,7 +85,7 @@ class ProcessBackendTest {
     backend.cancel("x1/n1/1", "terminated by user");
 
     await().atMost(java.time.Duration.ofSeconds(5)).until(() -> reports.all.size() == 3);
-    assertThat(reports.last()).isEqualTo(new Report("ABORTED", null, "terminated by user", List.of()));
+    assertThat(reports.last()).isEqualTo(new RecordingReporter.Report("ABORTED", null, "terminated by user", List.of()));
   }
 
   @Test
@@ -114,7 +96,7 @@ class ProcessBackendTest {
     long orphans = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep 30; echo woke")).count();
     assertThat(orphans).isPositive();
 
-    new ProcessBackend(workDir, new Recorder()).killOrphans();
+    new ProcessBackend(workDir, new RecordingReporter()).killOrphans();
 
     await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
         ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains("sleep 30; echo woke")));
