@@ -22,8 +22,9 @@ public interface ExecutionActivities {
   /** Thrown (non-retryable) by {@link #dispatch} when no cluster of the org could ever run the task. */
   String UNPLACEABLE = "Unplaceable";
 
+  /** {@code readyAtMillis}: workflow time when the node became ready; 0 in histories from before it existed. */
   record Dispatch(String org, String project, String domain, String executionId, String nodeId, int attempt,
-      Plan.Task task, String inputsJson, Map<String, String> clusterLabels) {
+      Plan.Task task, String inputsJson, Map<String, String> clusterLabels, long readyAtMillis) {
     public Dispatch {
       clusterLabels = clusterLabels == null ? Map.of() : Map.copyOf(clusterLabels);
     }

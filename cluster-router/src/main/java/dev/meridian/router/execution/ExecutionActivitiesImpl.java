@@ -82,6 +82,8 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
         .setNodeId(dispatch.nodeId())
         .setAttempt(dispatch.attempt())
         .setInputsJson(dispatch.inputsJson())
+        .setReadyAt(com.google.protobuf.Timestamp.newBuilder()
+            .setSeconds(dispatch.readyAtMillis() / 1000).setNanos((int) (dispatch.readyAtMillis() % 1000) * 1_000_000))
         .setTask(dev.meridian.proto.agent.v1.Task.newBuilder()
             .setName(task.name())
             .setVersion(task.version())

@@ -99,11 +99,12 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
   }
 
   private NodeResult runNode(Plan plan, Plan.Node node, String inputs) {
+    long readyAt = Workflow.currentTimeMillis();
     int userFailures = 0;
     int lost = 0;
     for (int attempt = 1; ; attempt++) {
       var dispatch = new ExecutionActivities.Dispatch(plan.org(), plan.project(), plan.domain(), plan.executionId(),
-          node.id(), attempt, node.task(), inputs, plan.clusterLabels());
+          node.id(), attempt, node.task(), inputs, plan.clusterLabels(), attempt == 1 ? readyAt : Workflow.currentTimeMillis());
       String attemptId = dispatch.attemptId();
       if (stopRunning != null) {
         activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", stopRunning);

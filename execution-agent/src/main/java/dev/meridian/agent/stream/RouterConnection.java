@@ -50,9 +50,21 @@ public final class RouterConnection implements SmartLifecycle {
   private volatile boolean running;
   private volatile Duration heartbeatInterval = Duration.ofSeconds(2);
   private Thread loop;
+  private final Thread.Builder threads;
+  private volatile java.util.function.Consumer<dev.meridian.proto.agent.v1.Assignment> onAssignment = assignment -> { };
 
   public RouterConnection(ManagedChannel channel, TaskBackend backend, KafkaAttemptReporter reporter, AgentIdentity identity,
       String token, String routerTarget, Capacity total, Map<String, String> labels, Duration maxBackoff) {
+    this(channel, backend, reporter, identity, token, routerTarget, total, labels, maxBackoff, Thread.ofPlatform().name("router-connection"));
+  }
+
+  /**
+   * @param threads builds the connection and heartbeat threads: platform threads in the agent (the
+   *     connection thread keeps the JVM alive), virtual ones when a load test runs hundreds of agents in one JVM
+   */
+  public RouterConnection(ManagedChannel channel, TaskBackend backend, KafkaAttemptReporter reporter, AgentIdentity identity,
+      String token, String routerTarget, Capacity total, Map<String, String> labels, Duration maxBackoff, Thread.Builder threads) {
+    this.threads = threads;
     this.channel = channel;
     this.backend = backend;
     this.reporter = reporter;
@@ -67,8 +79,8 @@ public final class RouterConnection implements SmartLifecycle {
   @Override
   public void start() {
     running = true;
-    loop = Thread.ofPlatform().name("router-connection").start(this::connectForever);
-    Thread.ofPlatform().daemon().name("heartbeat").start(this::heartbeatForever);
+    loop = threads.start(this::connectForever);
+    Thread.ofVirtual().name("heartbeat").start(this::heartbeatForever);
   }
 
   private void connectForever() {
@@ -93,6 +105,7 @@ public final class RouterConnection implements SmartLifecycle {
             }
             case ASSIGNMENT -> {
               var assignment = message.getAssignment();
+              onAssignment.accept(assignment);
               boolean fresh = !backend.running().contains(assignment.getAttemptId());
               if (fresh) {
                 requests.put(assignment.getAttemptId(), assignment.getTask().getResources());
@@ -141,6 +154,11 @@ public final class RouterConnection implements SmartLifecycle {
       failures = welcomed[0] ? 1 : failures + 1;
       sleep(backoff(failures));
     }
+  }
+
+  /** Observes every assignment as it arrives (the load harness measures latency with it). */
+  public void onAssignment(java.util.function.Consumer<dev.meridian.proto.agent.v1.Assignment> observer) {
+    this.onAssignment = observer;
   }
 
   /** Full jitter: uniformly up to min(max, 200 ms · 2^failures). */
