@@ -116,6 +116,7 @@ class AgentConfig {
   RouterConnection routerConnection(ManagedChannel routerChannel, TaskBackend backend, KafkaAttemptReporter reporter,
       AgentIdentity identity, AgentProperties properties, ObjectProvider<KubernetesClient> kubernetes) {
     return new RouterConnection(routerChannel, backend, reporter, identity, properties.token(), properties.routerTarget(),
-        capacity(properties, kubernetes), properties.labels(), properties.reconnectMaxBackoff());
+        capacity(properties, kubernetes), properties.labels(), properties.reconnectMaxBackoff())
+        .drainTimeout(properties.backend().equals("kubernetes") ? java.time.Duration.ZERO : properties.drainTimeout());
   }
 }

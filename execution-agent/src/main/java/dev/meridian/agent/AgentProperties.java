@@ -16,6 +16,8 @@ import org.springframework.validation.annotation.Validated;
  * @param capacity what this cluster can run at once; the process backend defaults to this machine's CPUs
  * @param labels labels placement can select on
  * @param simulation how simulated attempts behave
+ * @param drainTimeout on SIGTERM, how long running attempts may finish before they are stopped
+ *     (and lost, to be retried elsewhere); Kubernetes Pods outlive the agent, so it does not wait
  */
 @Validated
 @ConfigurationProperties("meridian.agent")
@@ -29,7 +31,8 @@ public record AgentProperties(
     Duration reconnectMaxBackoff,
     String taskEventsTopic,
     Simulation simulation,
-    Kubernetes kubernetes) {
+    Kubernetes kubernetes,
+    Duration drainTimeout) {
 
   public AgentProperties {
     backend = backend == null || backend.isBlank() ? "process" : backend;
@@ -40,6 +43,7 @@ public record AgentProperties(
     taskEventsTopic = taskEventsTopic == null || taskEventsTopic.isBlank() ? "meridian.task-events.v1" : taskEventsTopic;
     simulation = simulation == null ? new Simulation(null, 0.5, 0.0) : simulation;
     kubernetes = kubernetes == null ? new Kubernetes(null, null, null) : kubernetes;
+    drainTimeout = drainTimeout == null ? Duration.ofSeconds(10) : drainTimeout;
   }
 
   /**

@@ -65,7 +65,15 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
             if (connection != null) {
               agents.heartbeat(connection, capacity(message.getHeartbeat().getFree()),
                   new HashSet<>(message.getHeartbeat().getKnownAttemptIdsList()));
-              clusters.seen(connection.clusterId, true, null, null);
+              if (agents.persistHeartbeat(connection)) {
+                clusters.seen(connection.clusterId, true, null, null);
+              }
+            }
+          }
+          case DRAIN -> {
+            if (connection != null) {
+              agents.draining(connection);
+              log.info("agent of cluster {} is draining: {}", connection.name, message.getDrain().getReason());
             }
           }
           case ACK -> {

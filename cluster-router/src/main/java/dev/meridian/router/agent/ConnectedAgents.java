@@ -52,6 +52,8 @@ public class ConnectedAgents {
     private final Map<String, Reservation> unreported = new HashMap<>();
     private Capacity reportedFree;
     private volatile Instant lastHeard = Instant.now();
+    private volatile Instant lastPersisted = Instant.now();
+    private volatile boolean draining;
 
     Connection(String clusterId, String org, String name, Capacity total, StreamObserver<RouterMessage> out) {
       this.clusterId = clusterId;
@@ -109,6 +111,19 @@ public class ConnectedAgents {
 
   private record Reservation(ResourceRequest request, Instant at) {}
 
+  /** Heartbeats reach the database at most this often; liveness in memory is exact. */
+  static final java.time.Duration PERSIST_EVERY = java.time.Duration.ofSeconds(10);
+
+  /** True when this heartbeat should also refresh the cluster's last-seen time in the database. */
+  boolean persistHeartbeat(Connection connection) {
+    Instant now = Instant.now();
+    if (connection.lastPersisted.isBefore(now.minus(PERSIST_EVERY))) {
+      connection.lastPersisted = now;
+      return true;
+    }
+    return false;
+  }
+
   /**
    * A heartbeat: the agent's own view of what is free now already counts the attempts it knows.
    * A reservation older than one heartbeat interval that the agent does not list has ended (or
@@ -120,6 +135,11 @@ public class ConnectedAgents {
     connection.reportedFree = free;
     Instant settled = now.minus(properties.heartbeatInterval());
     connection.unreported.entrySet().removeIf(e -> known.contains(e.getKey()) || e.getValue().at().isBefore(settled));
+  }
+
+  /** The agent is going away: nothing new is placed on its cluster. */
+  void draining(Connection connection) {
+    connection.draining = true;
   }
 
   public boolean isConnected(String clusterId) {
@@ -143,15 +163,37 @@ public class ConnectedAgents {
     }
   }
 
+  private record Registry(List<ClusterStore.ClusterRow> rows, Instant readAt) {}
+
+  /** How long the clusters of an org are read once for all placements; changes made through this router apply at once. */
+  static final java.time.Duration REGISTRY_TTL = java.time.Duration.ofSeconds(1);
+  private final Map<String, Registry> registries = new ConcurrentHashMap<>();
+
+  /** Forget what was read about {@code org}'s clusters: one was registered, cordoned or deleted. */
+  public void invalidate(String org) {
+    registries.remove(org);
+    registries.remove(ClusterStore.ANY_ORG);
+  }
+
+  private List<ClusterStore.ClusterRow> registry(String org) {
+    Registry cached = registries.get(org);
+    if (cached == null || cached.readAt().isBefore(Instant.now().minus(REGISTRY_TTL))) {
+      cached = new Registry(clusters.servingOrg(org), Instant.now());
+      registries.put(org, cached);
+    }
+    return cached.rows();
+  }
+
   /** The clusters that may run work of {@code org}, as they are right now. */
   public List<ClusterView> views(String org) {
     List<ClusterView> views = new ArrayList<>();
     Instant healthySince = Instant.now().minus(properties.unhealthyAfter());
-    for (ClusterStore.ClusterRow row : clusters.servingOrg(org)) {
+    for (ClusterStore.ClusterRow row : registry(org)) {
       Connection connection = byCluster.get(row.id());
       Capacity total = connection != null ? connection.total : row.capacity();
       views.add(new ClusterView(row.id(), row.name(), row.labels(), connection != null,
-          connection != null && connection.lastHeard.isAfter(healthySince), row.cordoned(), total,
+          connection != null && connection.lastHeard.isAfter(healthySince), row.cordoned(),
+          connection != null && connection.draining, total,
           connection == null ? null : connection.free()));
     }
     return views;

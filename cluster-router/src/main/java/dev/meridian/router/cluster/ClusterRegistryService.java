@@ -51,6 +51,7 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
       response.onError(Status.ALREADY_EXISTS.withDescription("the org already has a cluster named '" + request.getName() + "'").asRuntimeException());
       return;
     }
+    liveness.invalidate(request.getOrg());
     log.info("registered cluster {} ({}) of org {}", request.getName(), registered.get().id(), request.getOrg());
     response.onNext(RegisteredCluster.newBuilder().setCluster(toProto(registered.get())).setToken(token).build());
     response.onCompleted();
@@ -70,6 +71,7 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
       response.onError(notFound(request.getId()));
       return;
     }
+    liveness.invalidate(request.getOrg());
     response.onNext(toProto(clusters.find(request.getOrg(), request.getId()).orElseThrow()));
     response.onCompleted();
   }
@@ -90,6 +92,7 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
     }
     Cluster deleted = toProto(row.get());
     clusters.delete(request.getOrg(), request.getId());
+    liveness.invalidate(request.getOrg());
     keys.revokeAll(request.getId());
     liveness.disconnect(request.getId());
     log.info("deleted cluster {} of org {} ({} running attempts fail over)", row.get().name(), request.getOrg(), running);

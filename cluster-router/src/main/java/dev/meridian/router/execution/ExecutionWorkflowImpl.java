@@ -110,7 +110,10 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
         activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", stopRunning);
         return new NodeResult(node.id(), false, true, stopRunning);
       }
-      activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "RUNNING", attempt == 1 ? null : "attempt " + attempt);
+      // Version 1 drops this activity: dispatch records RUNNING itself. Histories from before keep it.
+      if (Workflow.getVersion("dispatch-records-running", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "RUNNING", attempt == 1 ? null : "attempt " + attempt);
+      }
       try {
         activities.dispatch(dispatch);
       } catch (ActivityFailure failure) {

@@ -12,7 +12,7 @@ import java.util.Set;
  * Where a task runs. Pure: the caller passes the org's clusters as they are now.
  *
  * <ul>
- *   <li>Eligible: connected, healthy (heard from recently), not cordoned, has every required label
+ *   <li>Eligible: connected, healthy (heard from recently), not cordoned or draining, has every required label
  *       and has the request free right now — never more than the cluster reported free.
  *   <li>Among the eligible, prefer a cluster where the execution already ran; keep GPU clusters for
  *       GPU work (a CPU-only task prefers a cluster without GPUs); then spread: the cluster that
@@ -49,6 +49,8 @@ public final class PlacementPolicy {
       }
       if (cluster.cordoned()) {
         why.add(cluster.name() + " is cordoned");
+      } else if (cluster.draining()) {
+        why.add(cluster.name() + " is draining");
       } else if (!cluster.connected()) {
         why.add(cluster.name() + " is not connected");
       } else if (!cluster.healthy()) {

@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class ExecutionWorkflowTest {
 
+  /** Bump when the workflow's commands change on purpose, and record a new history; keep the old ones. */
+  static final int CURRENT_HISTORY_VERSION = 2;
+
   private TestWorkflowEnvironment environment;
   private WorkflowClient client;
   private final List<String> calls = new CopyOnWriteArrayList<>();
@@ -106,7 +109,7 @@ class ExecutionWorkflowTest {
     assertThat(calls).contains("dispatch x1/left/1 {\"x\":2}", "dispatch x1/bottom/1 {\"a\":3,\"b\":3}", "ended SUCCEEDED {\"total\":7} null skipped=[]");
     String history = client.fetchHistory(DIAMOND.workflowId()).toJson(true);
     if (Boolean.getBoolean("meridian.recordHistories")) {
-      Files.writeString(Path.of("src/test/resources/histories/diamond-v1.json"), history);
+      Files.writeString(Path.of("src/test/resources/histories/diamond-v" + CURRENT_HISTORY_VERSION + ".json"), history);
     }
   }
 

@@ -15,7 +15,7 @@ class PlacementPolicyTest {
   private static final Capacity CPU_ONLY = new Capacity(16_000, 64_000, Map.of());
 
   private static ClusterView ready(String id, Capacity total, Capacity free) {
-    return new ClusterView(id, id, Map.of(), true, true, false, total, free);
+    return new ClusterView(id, id, Map.of(), true, true, false, false, total, free);
   }
 
   private static ResourceRequest gpus(int count, String type) {
@@ -54,21 +54,22 @@ class PlacementPolicyTest {
 
   @Test
   void aClusterWhoseAgentNeverConnectedMeansWaitNotImpossible() {
-    var pending = new ClusterView("new", "new", Map.of(), false, false, false, null, null);
+    var pending = new ClusterView("new", "new", Map.of(), false, false, false, false, null, null);
 
     assertThat(PlacementPolicy.place(gpus(1, "nvidia-h100"), Map.of(), Set.of(), List.of(pending)))
         .isInstanceOfSatisfying(PlacementPolicy.Wait.class, w -> assertThat(w.reason()).contains("new is not connected"));
   }
 
   @Test
-  void cordonedDisconnectedAndSilentClustersGetNoNewWork() {
-    var cordoned = new ClusterView("c1", "c1", Map.of(), true, true, true, CPU_ONLY, CPU_ONLY);
-    var gone = new ClusterView("c2", "c2", Map.of(), false, false, false, CPU_ONLY, CPU_ONLY);
-    var silent = new ClusterView("c3", "c3", Map.of(), true, false, false, CPU_ONLY, CPU_ONLY);
+  void cordonedDrainingDisconnectedAndSilentClustersGetNoNewWork() {
+    var cordoned = new ClusterView("c1", "c1", Map.of(), true, true, true, false, CPU_ONLY, CPU_ONLY);
+    var gone = new ClusterView("c2", "c2", Map.of(), false, false, false, false, CPU_ONLY, CPU_ONLY);
+    var silent = new ClusterView("c3", "c3", Map.of(), true, false, false, false, CPU_ONLY, CPU_ONLY);
+    var leaving = new ClusterView("c4", "c4", Map.of(), true, true, false, true, CPU_ONLY, CPU_ONLY);
 
-    assertThat(PlacementPolicy.place(ResourceRequest.DEFAULT, Map.of(), Set.of(), List.of(cordoned, gone, silent)))
+    assertThat(PlacementPolicy.place(ResourceRequest.DEFAULT, Map.of(), Set.of(), List.of(cordoned, gone, silent, leaving)))
         .isInstanceOfSatisfying(PlacementPolicy.Wait.class,
-            w -> assertThat(w.reason()).contains("c1 is cordoned", "c2 is not connected", "c3 missed its heartbeats"));
+            w -> assertThat(w.reason()).contains("c1 is cordoned", "c2 is not connected", "c3 missed its heartbeats", "c4 is draining"));
   }
 
   @Test
@@ -84,8 +85,8 @@ class PlacementPolicyTest {
 
   @Test
   void requiredLabelsNarrowTheChoice() {
-    var eu = new ClusterView("eu", "eu", Map.of("region", "eu"), true, true, false, CPU_ONLY, CPU_ONLY);
-    var us = new ClusterView("us", "us", Map.of("region", "us"), true, true, false, CPU_ONLY, new Capacity(16_000, 64_000, Map.of()));
+    var eu = new ClusterView("eu", "eu", Map.of("region", "eu"), true, true, false, false, CPU_ONLY, CPU_ONLY);
+    var us = new ClusterView("us", "us", Map.of("region", "us"), true, true, false, false, CPU_ONLY, new Capacity(16_000, 64_000, Map.of()));
 
     assertThat(PlacementPolicy.place(ResourceRequest.DEFAULT, Map.of("region", "eu"), Set.of(), List.of(us, eu)))
         .isEqualTo(new PlacementPolicy.Placed("eu"));

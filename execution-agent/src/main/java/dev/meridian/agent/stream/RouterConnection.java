@@ -6,6 +6,7 @@ import dev.meridian.proto.agent.v1.AgentMessage;
 import dev.meridian.proto.agent.v1.AgentServiceGrpc;
 import dev.meridian.proto.agent.v1.AssignmentAck;
 import dev.meridian.proto.agent.v1.Capacity;
+import dev.meridian.proto.agent.v1.Drain;
 import dev.meridian.proto.agent.v1.Heartbeat;
 import dev.meridian.proto.agent.v1.Hello;
 import dev.meridian.proto.agent.v1.RouterMessage;
@@ -51,6 +52,7 @@ public final class RouterConnection implements SmartLifecycle {
   private volatile Duration heartbeatInterval = Duration.ofSeconds(2);
   private Thread loop;
   private final Thread.Builder threads;
+  private volatile Duration drainTimeout = Duration.ZERO;
   private volatile java.util.function.Consumer<dev.meridian.proto.agent.v1.Assignment> onAssignment = assignment -> { };
 
   public RouterConnection(ManagedChannel channel, TaskBackend backend, KafkaAttemptReporter reporter, AgentIdentity identity,
@@ -156,6 +158,12 @@ public final class RouterConnection implements SmartLifecycle {
     }
   }
 
+  /** How long a stopping agent waits for its running attempts (0: not at all; a Kubernetes agent's Pods outlive it anyway). */
+  public RouterConnection drainTimeout(Duration timeout) {
+    this.drainTimeout = timeout;
+    return this;
+  }
+
   /** Observes every assignment as it arrives (the load harness measures latency with it). */
   public void onAssignment(java.util.function.Consumer<dev.meridian.proto.agent.v1.Assignment> observer) {
     this.onAssignment = observer;
@@ -218,8 +226,17 @@ public final class RouterConnection implements SmartLifecycle {
     }
   }
 
+  /**
+   * Drains first: tells the router to place nothing new here and gives running attempts up to
+   * {@code drainTimeout} to finish, then closes the stream.
+   */
   @Override
   public void stop() {
+    send(AgentMessage.newBuilder().setDrain(Drain.newBuilder().setReason("the agent is shutting down")).build());
+    long deadline = System.nanoTime() + drainTimeout.toNanos();
+    while (!backend.running().isEmpty() && System.nanoTime() < deadline) {
+      sleep(Duration.ofMillis(200));
+    }
     running = false;
     StreamObserver<AgentMessage> out = current.getAndSet(null);
     if (out != null) {
