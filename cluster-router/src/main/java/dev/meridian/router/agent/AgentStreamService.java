@@ -94,7 +94,7 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
         }
         var row = cluster.get();
         Capacity total = capacity(hello.getCapacity());
-        connection = new ConnectedAgents.Connection(row.id(), row.org(), row.name(), total, out);
+        connection = new ConnectedAgents.Connection(row.id(), row.org(), row.name(), total, hello.getLabelsMap(), out);
         clusters.seen(row.id(), true, hello.getAgentVersion(), total);
         Set<String> known = new HashSet<>(hello.getKnownAttemptIdsList());
         for (AttemptStore.OpenAttempt open : attempts.openOn(row.id())) {

@@ -46,6 +46,8 @@ public class ConnectedAgents {
     final String org;
     final String name;
     final Capacity total;
+    /** Labels the agent reported; those set at registration win. */
+    final Map<String, String> labels;
     private final StreamObserver<RouterMessage> out;
     private final Map<String, CompletableFuture<Void>> pendingAcks = new ConcurrentHashMap<>();
     /** Assigned and not yet in a heartbeat's known attempts: attempt id -> request. */
@@ -55,7 +57,8 @@ public class ConnectedAgents {
     private volatile Instant lastPersisted = Instant.now();
     private volatile boolean draining;
 
-    Connection(String clusterId, String org, String name, Capacity total, StreamObserver<RouterMessage> out) {
+    Connection(String clusterId, String org, String name, Capacity total, Map<String, String> labels, StreamObserver<RouterMessage> out) {
+      this.labels = Map.copyOf(labels);
       this.clusterId = clusterId;
       this.org = org;
       this.name = name;
@@ -137,6 +140,17 @@ public class ConnectedAgents {
     connection.unreported.entrySet().removeIf(e -> known.contains(e.getKey()) || e.getValue().at().isBefore(settled));
   }
 
+  /** The cluster's labels: what its agent reported, overridden by what was set at registration. */
+  public Map<String, String> labels(ClusterStore.ClusterRow row) {
+    Connection connection = byCluster.get(row.id());
+    if (connection == null || connection.labels.isEmpty()) {
+      return row.labels();
+    }
+    Map<String, String> merged = new HashMap<>(connection.labels);
+    merged.putAll(row.labels());
+    return merged;
+  }
+
   /** The agent is going away: nothing new is placed on its cluster. */
   void draining(Connection connection) {
     connection.draining = true;
@@ -191,7 +205,7 @@ public class ConnectedAgents {
     for (ClusterStore.ClusterRow row : registry(org)) {
       Connection connection = byCluster.get(row.id());
       Capacity total = connection != null ? connection.total : row.capacity();
-      views.add(new ClusterView(row.id(), row.name(), row.labels(), connection != null,
+      views.add(new ClusterView(row.id(), row.name(), labels(row), connection != null,
           connection != null && connection.lastHeard.isAfter(healthySince), row.cordoned(),
           connection != null && connection.draining, total,
           connection == null ? null : connection.free()));

@@ -102,7 +102,7 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
 
   private Cluster toProto(ClusterStore.ClusterRow row) {
     Cluster.Builder cluster = Cluster.newBuilder()
-        .setId(row.id()).setOrg(row.org()).setName(row.name()).setRegion(row.region()).putAllLabels(row.labels())
+        .setId(row.id()).setOrg(row.org()).setName(row.name()).setRegion(row.region()).putAllLabels(liveness.labels(row))
         .setStatus(status(row)).setCreatedAt(timestamp(row.createdAt()))
         .setRunningAttempts(attempts.openOn(row.id()).size());
     if (row.agentVersion() != null) cluster.setAgentVersion(row.agentVersion());
