@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -103,25 +104,26 @@ public final class LoadHarness {
       tokens.add(registered.body().get("token").asString());
       ids.add(registered.body().get("id").asString());
     }
-    ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-    AtomicLong lastAssigned = new AtomicLong();
+    record Assigned(String executionId, long latencyMillis, long atMillis) {}
+    ConcurrentLinkedQueue<Assigned> assigned = new ConcurrentLinkedQueue<>();
     try (var fleet = new EmbeddedAgents(tokens, router, stack.routerGrpcTarget(), producer, scheduler, Duration.ofMillis(300),
         (Assignment assignment) -> {
           long now = System.currentTimeMillis();
           long ready = assignment.getReadyAt().getSeconds() * 1000 + assignment.getReadyAt().getNanos() / 1_000_000;
-          latencies.add(now - ready);
-          lastAssigned.accumulateAndGet(now, Math::max);
+          assigned.add(new Assigned(assignment.getExecutionId(), now - ready, now));
         })) {
       awaitConnected(api, agents);
       launch(api, scope, 5);
-      awaitAssignments(latencies, 5 * FAN_OUT, Duration.ofMinutes(2));
-      latencies.clear();
+      awaitIdle(api, scope);
 
       long started = System.currentTimeMillis();
-      launch(api, scope, executions);
-      awaitAssignments(latencies, executions * FAN_OUT, Duration.ofMinutes(10));
-      double seconds = (lastAssigned.get() - started) / 1000.0;
-      long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+      Set<String> launched = launch(api, scope, executions);
+      // The level finishes before its clusters go, or its last attempts would fail over into the next level.
+      awaitIdle(api, scope);
+      List<Assigned> mine = assigned.stream().filter(a -> launched.contains(a.executionId())).toList();
+      long last = mine.stream().mapToLong(Assigned::atMillis).max().orElseThrow();
+      long[] sorted = mine.stream().mapToLong(Assigned::latencyMillis).sorted().toArray();
+      double seconds = (last - started) / 1000.0;
       Level level = new Level(agents, sorted.length, sorted.length / seconds, percentile(sorted, 0.50), percentile(sorted, 0.99),
           sorted[sorted.length - 1]);
       System.out.printf("%d agents: %d tasks, %.1f tasks/s, p50 %.0f ms, p99 %.0f ms%n", agents, level.tasks(), level.tasksPerSecond(),
@@ -134,13 +136,31 @@ public final class LoadHarness {
     }
   }
 
-  private static void launch(MeridianClient api, String scope, int executions) throws InterruptedException {
+  private static Set<String> launch(MeridianClient api, String scope, int executions) throws InterruptedException {
+    Set<String> ids = ConcurrentHashMap.newKeySet();
     ExecutorService clients = Executors.newFixedThreadPool(CLIENT_THREADS);
     for (int i = 0; i < executions; i++) {
-      clients.submit(() -> check(api.post(scope + "/executions", Map.of("launchPlan", Map.of("name", "fan", "version", "1"))), 201));
+      clients.submit(() -> ids.add(check(api.post(scope + "/executions", Map.of("launchPlan", Map.of("name", "fan", "version", "1"))), 201)
+          .body().get("id").asString()));
     }
     clients.shutdown();
     clients.awaitTermination(10, TimeUnit.MINUTES);
+    return ids;
+  }
+
+  private static void awaitIdle(MeridianClient api, String scope) throws InterruptedException {
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
+    while (Instant.now().isBefore(deadline)) {
+      boolean busy = false;
+      for (String phase : List.of("QUEUED", "RUNNING")) {
+        busy |= !api.get(scope + "/executions?limit=1&phase=" + phase).body().get("items").isEmpty();
+      }
+      if (!busy) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("executions still running 5 minutes after their tasks were assigned");
   }
 
   private static void awaitConnected(MeridianClient api, int agents) throws InterruptedException {
@@ -158,16 +178,6 @@ public final class LoadHarness {
       Thread.sleep(500);
     }
     throw new IllegalStateException(agents + " agents did not all connect within 5 minutes");
-  }
-
-  private static void awaitAssignments(ConcurrentLinkedQueue<Long> latencies, int expected, Duration timeout) throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (latencies.size() < expected) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new IllegalStateException("only " + latencies.size() + " of " + expected + " tasks were assigned within " + timeout);
-      }
-      Thread.sleep(50);
-    }
   }
 
   /** Workflow starts per second straight through the Temporal SDK, the floor under every execution we start. */

@@ -67,9 +67,13 @@ public class ConnectedAgents {
       this.out = out;
     }
 
+    private final Object sending = new Object();
+
     /** gRPC stream observers are not thread-safe; every send goes through here. */
-    synchronized void send(RouterMessage message) {
-      out.onNext(message);
+    void send(RouterMessage message) {
+      synchronized (sending) {
+        out.onNext(message);
+      }
     }
 
     void acked(String attemptId) {
@@ -83,7 +87,7 @@ public class ConnectedAgents {
       pendingAcks.values().forEach(f -> f.completeExceptionally(new IllegalStateException("agent of " + name + " disconnected")));
     }
 
-    Capacity free() {
+    synchronized Capacity free() {
       Capacity free = reportedFree;
       for (Reservation reservation : unreported.values()) {
         free = free.minus(reservation.request());
@@ -92,7 +96,7 @@ public class ConnectedAgents {
     }
 
     void end(Status status) {
-      synchronized (this) {
+      synchronized (sending) {
         out.onError(status.asRuntimeException());
       }
     }
@@ -132,12 +136,15 @@ public class ConnectedAgents {
    * A reservation older than one heartbeat interval that the agent does not list has ended (or
    * never started) and is dropped, so short attempts never leak capacity.
    */
-  synchronized void heartbeat(Connection connection, Capacity free, Set<String> known) {
+  void heartbeat(Connection connection, Capacity free, Set<String> known) {
     Instant now = Instant.now();
-    connection.lastHeard = now;
-    connection.reportedFree = free;
     Instant settled = now.minus(properties.heartbeatInterval());
-    connection.unreported.entrySet().removeIf(e -> known.contains(e.getKey()) || e.getValue().at().isBefore(settled));
+    // Only this connection's lock: 500 heartbeats a second from 1,000 agents must not queue behind placement.
+    synchronized (connection) {
+      connection.lastHeard = now;
+      connection.reportedFree = free;
+      connection.unreported.entrySet().removeIf(e -> known.contains(e.getKey()) || e.getValue().at().isBefore(settled));
+    }
   }
 
   /** The cluster's labels: what its agent reported, overridden by what was set at registration. */
@@ -218,16 +225,21 @@ public class ConnectedAgents {
       Map<String, String> labels, Set<String> preferred) {
     PlacementPolicy.Decision decision = PlacementPolicy.place(request, labels, preferred, views(org));
     if (decision instanceof PlacementPolicy.Placed placed) {
-      byCluster.get(placed.clusterId()).unreported.put(attemptId, new Reservation(request, Instant.now()));
+      Connection connection = byCluster.get(placed.clusterId());
+      synchronized (connection) {
+        connection.unreported.put(attemptId, new Reservation(request, Instant.now()));
+      }
     }
     return decision;
   }
 
   /** Undoes a reservation whose assignment did not reach the agent. */
-  public synchronized void release(String clusterId, String attemptId) {
+  public void release(String clusterId, String attemptId) {
     Connection connection = byCluster.get(clusterId);
     if (connection != null) {
-      connection.unreported.remove(attemptId);
+      synchronized (connection) {
+        connection.unreported.remove(attemptId);
+      }
     }
   }
 
