@@ -9,7 +9,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
-/** Declares the running attempts of a cluster lost once its agent has been silent past the deadline, or the cluster was deleted. */
+/**
+ * Declares the running attempts of a cluster lost once its agent has been silent past the deadline,
+ * or the cluster was deleted. Silence is counted from when this router started listening: while no
+ * router ran, no agent could be heard, and a restarted router must give agents time to reconnect
+ * before it fails their work over.
+ */
 @Component
 class LostClusterSweeper {
 
@@ -20,6 +25,7 @@ class LostClusterSweeper {
   private final AttemptStore attempts;
   private final TaskEventPublisher events;
   private final AgentProperties properties;
+  private final Instant listeningSince = Instant.now();
 
   LostClusterSweeper(ConnectedAgents agents, ClusterStore clusters, AttemptStore attempts, TaskEventPublisher events,
       AgentProperties properties) {
@@ -32,7 +38,11 @@ class LostClusterSweeper {
 
   @Scheduled(fixedDelayString = "${meridian.router.agents.sweep-interval:1s}")
   void sweep() {
-    for (String cluster : clusters.silentSince(Instant.now().minus(properties.lostAfter()))) {
+    Instant deadline = Instant.now().minus(properties.lostAfter());
+    if (deadline.isBefore(listeningSince)) {
+      return;
+    }
+    for (String cluster : clusters.silentSince(deadline)) {
       if (agents.isConnected(cluster)) {
         continue;
       }
