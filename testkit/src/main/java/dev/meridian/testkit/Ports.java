@@ -14,12 +14,36 @@ public final class Ports {
 
   private Ports() {}
 
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port nothing listens on, for a server that will bind it a moment later. It comes from below
+   * the kernel's ephemeral range: a port the kernel picked (bind to 0) can be taken by any outgoing
+   * connection before our server binds it. Never the same port twice in one JVM.
+   */
   public static int free() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free loopback port", e);
+    int below = ephemeralLowerBound();
+    int lowest = Math.max(1024, below - 12_000);
+    for (int tries = 0; tries < 1_000; tries++) {
+      int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(lowest, below);
+      if (HANDED_OUT.add(port)) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+          socket.setReuseAddress(true);
+          return port;
+        } catch (IOException taken) {
+          // in use by another process: try another
+        }
+      }
+    }
+    throw new UncheckedIOException(new IOException("no free loopback port between " + lowest + " and " + below));
+  }
+
+  private static int ephemeralLowerBound() {
+    try {
+      String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
     }
   }
 
