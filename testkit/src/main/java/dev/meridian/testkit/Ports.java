@@ -39,9 +39,10 @@ public final class Ports {
   }
 
   private static int ephemeralLowerBound() {
-    try {
-      String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      return Integer.parseInt(range.split("\\s+")[0]);
+    // Line by line: Files.readString trusts procfs's size hint and returns a truncated value.
+    try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      int lower = Integer.parseInt(lines.findFirst().orElse("").trim().split("\\s+")[0]);
+      return lower >= 16_384 ? lower : 32_768;
     } catch (IOException | RuntimeException e) {
       return 32_768;
     }
