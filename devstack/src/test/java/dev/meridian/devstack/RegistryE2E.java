@@ -149,4 +149,27 @@ class RegistryE2E {
         .isEqualTo(404);
     assertThat(tenant.api().get(tenant.scope().replace("development", "qa") + "/executions").status()).isEqualTo(404);
   }
+
+  @Test
+  void aLaunchPlanCanBeActivatedAndDeactivatedWithoutTouchingAnotherOrgs(LocalStackExtension.Tenant tenant) {
+    String state = tenant.scope() + "/launch-plans/quickstart.fanout/versions/1/state";
+
+    var activated = tenant.api().put(state, Map.of("active", true));
+    var invalid = tenant.api().put(state, Map.of("active", "yes"));
+    var unknown = tenant.api().put(tenant.scope() + "/launch-plans/nope/versions/1/state", Map.of("active", true));
+
+    assertThat(activated.status()).isEqualTo(200);
+    assertThat(tenant.api().get(tenant.scope() + "/launch-plans/quickstart.fanout/versions/1").body().get("active").asBoolean()).isTrue();
+    assertThat(errorAt(invalid, "/active").get("message").asString()).contains("true or false");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(tenant.api().put(state, Map.of("active", false)).body().get("active").asBoolean()).isFalse();
+
+    assertThat(tenant.api().put(tenant.scope().replace("/proj/", "/no-such-project/")
+        + "/launch-plans/quickstart.fanout/versions/1/state", Map.of("active", true)).status()).isEqualTo(404);
+
+    // Another org's launch plan of the same name is untouched by ours.
+    LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
+    tenant.api().put(state, Map.of("active", true));
+    assertThat(other.api().get(other.scope() + "/launch-plans/quickstart.fanout/versions/1").body().get("active").asBoolean()).isFalse();
+  }
 }

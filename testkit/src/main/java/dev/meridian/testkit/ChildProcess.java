@@ -1,7 +1,6 @@
 package dev.meridian.testkit;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -126,9 +125,5 @@ public final class ChildProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       return false;
     }
-  }
-
-  static String read(InputStream in) throws IOException {
-    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
   }
 }

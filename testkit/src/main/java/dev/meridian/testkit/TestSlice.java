@@ -2,7 +2,7 @@ package dev.meridian.testkit;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Names that give each test its own slice of the shared infrastructure: a fresh org, a unique topic. */
+/** Names that give each test its own slice of the shared infrastructure: a fresh org. */
 public final class TestSlice {
 
   private TestSlice() {}
@@ -10,10 +10,6 @@ public final class TestSlice {
   /** A fresh, valid org slug, e.g. {@code org-k3x9q2}. */
   public static String newOrg() {
     return "org-" + suffix();
-  }
-
-  public static String newTopic(String base) {
-    return base + "." + suffix();
   }
 
   private static String suffix() {

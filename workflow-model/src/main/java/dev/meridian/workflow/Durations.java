@@ -35,23 +35,4 @@ public final class Durations {
     return end == text.trim().length() && end > 0 ? Optional.of(total) : Optional.empty();
   }
 
-  public static String format(Duration duration) {
-    if (duration.toMillisPart() != 0) {
-      return duration.toMillis() + "ms";
-    }
-    long seconds = duration.toSeconds();
-    StringBuilder text = new StringBuilder();
-    if (seconds >= 3600) {
-      text.append(seconds / 3600).append('h');
-      seconds %= 3600;
-    }
-    if (seconds >= 60) {
-      text.append(seconds / 60).append('m');
-      seconds %= 60;
-    }
-    if (seconds > 0 || text.isEmpty()) {
-      text.append(seconds).append('s');
-    }
-    return text.toString();
-  }
 }
