@@ -1,6 +1,7 @@
 package dev.meridian.router.events;
 
 import dev.meridian.proto.events.v1.TaskEvent;
+import dev.meridian.router.admission.AdmissionLedger;
 import dev.meridian.proto.events.v1.TaskPhase;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -20,7 +21,8 @@ public class AttemptStore {
 
   /** What happened to one task event. */
   public sealed interface Applied {
-    record New() implements Applied {}
+    /** {@code released}: this event ended the attempt and freed its reservation. */
+    record New(boolean released) implements Applied {}
     record Duplicate() implements Applied {}
     record Rejected(String reason) implements Applied {}
   }
@@ -29,10 +31,12 @@ public class AttemptStore {
 
   private final JdbcClient jdbc;
   private final TransactionTemplate transactions;
+  private final AdmissionLedger ledger;
 
-  AttemptStore(JdbcClient jdbc, TransactionTemplate transactions) {
+  AttemptStore(JdbcClient jdbc, TransactionTemplate transactions, AdmissionLedger ledger) {
     this.jdbc = jdbc;
     this.transactions = transactions;
+    this.ledger = ledger;
   }
 
   static int rank(TaskPhase phase) {
@@ -145,7 +149,9 @@ public class AttemptStore {
           .param("exitCode", event.hasExitCode() ? event.getExitCode() : null)
           .param("reason", event.getReason().isBlank() ? null : event.getReason())
           .param("logsUri", event.getLogsUri().isBlank() ? null : event.getLogsUri()).update();
-      return new Applied.New();
+      // The attempt ended: its reservation goes back in the same transaction that records the end, exactly once.
+      boolean released = rank == 5 && ledger.release(event.getOrg(), event.getAttemptId());
+      return new Applied.New(released);
     });
   }
 }

@@ -9,6 +9,7 @@ import dev.meridian.tenancy.TenantContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import dev.meridian.router.admission.Admitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -29,8 +30,10 @@ class TaskEventListener {
   private final AttemptOutcomes outcomes;
   private final EventKeys keys;
   private final Counter rejected;
+  private final Admitter admitter;
 
-  TaskEventListener(AttemptStore attempts, AttemptOutcomes outcomes, EventKeys keys, MeterRegistry meters) {
+  TaskEventListener(AttemptStore attempts, AttemptOutcomes outcomes, EventKeys keys, MeterRegistry meters, Admitter admitter) {
+    this.admitter = admitter;
     this.attempts = attempts;
     this.outcomes = outcomes;
     this.keys = keys;
@@ -65,7 +68,12 @@ class TaskEventListener {
           rejected.increment();
           log.warn("rejected task event {} for attempt {}: {}", event.getEventId(), event.getAttemptId(), rejection.reason());
         }
-        case AttemptStore.Applied.New applied -> outcomes.deliver(event);
+        case AttemptStore.Applied.New applied -> {
+          if (applied.released()) {
+            admitter.released(event.getOrg(), 1);
+          }
+          outcomes.deliver(event);
+        }
         case AttemptStore.Applied.Duplicate duplicate -> outcomes.deliver(event);
       }
     }

@@ -3,6 +3,7 @@ package dev.meridian.router.execution;
 import io.temporal.activity.ActivityInterface;
 import java.util.List;
 import java.util.Map;
+import dev.meridian.workflow.ResourceRequest;
 
 /** Every side effect of the execution workflow. Each call is idempotent: Temporal may repeat it. */
 @ActivityInterface
@@ -16,6 +17,12 @@ public interface ExecutionActivities {
   void dispatch(Dispatch dispatch);
 
   void cancelAttempt(String org, String attemptId, String reason);
+
+  /** Queues the request for quota (once, however often called); true once it is admitted. */
+  boolean requestAdmission(Admission admission);
+
+  /** Frees what the request reserved, or takes it out of the queue. Idempotent. */
+  void releaseAdmission(String org, String requestId);
 
   void executionEnded(Ending ending);
 
@@ -35,6 +42,24 @@ public interface ExecutionActivities {
 
     public static String attemptId(String executionId, String nodeId, int attempt) {
       return executionId + "/" + nodeId + "/" + attempt;
+    }
+  }
+
+  /**
+   * An execution's slot ({@code nodeId} and {@code resources} null, request id = execution id) or a
+   * task attempt's resources (request id = attempt id). {@code readyAtMillis}: when the node became
+   * ready; every attempt of the node keeps it, so a retry keeps its place in the queue.
+   */
+  record Admission(String org, String project, String executionId, String nodeId, String requestId, int priority,
+      long readyAtMillis, ResourceRequest resources) {
+
+    static Admission execution(Plan plan, long now) {
+      return new Admission(plan.org(), plan.project(), plan.executionId(), null, plan.executionId(), plan.priority(), now, null);
+    }
+
+    static Admission task(Dispatch dispatch, int priority, long readyAtMillis) {
+      return new Admission(dispatch.org(), dispatch.project(), dispatch.executionId(), dispatch.nodeId(), dispatch.attemptId(),
+          priority, readyAtMillis, dispatch.task().resources());
     }
   }
 

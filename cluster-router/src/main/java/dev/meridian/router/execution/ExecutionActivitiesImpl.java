@@ -9,7 +9,12 @@ import dev.meridian.router.events.AttemptStore;
 import dev.meridian.router.events.TaskEventPublisher;
 import io.temporal.failure.ApplicationFailure;
 import dev.meridian.router.placement.PlacementPolicy;
+import dev.meridian.router.admission.AdmissionLedger;
+import dev.meridian.router.admission.Admitter;
+import dev.meridian.router.admission.QueueDrain;
+import dev.meridian.workflow.ResourceRequest;
 import java.time.Instant;
+import org.springframework.transaction.support.TransactionTemplate;
 import java.util.Set;
 import org.springframework.stereotype.Component;
 
@@ -20,17 +25,27 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
   private final AttemptStore attempts;
   private final ConnectedAgents agents;
   private final TaskEventPublisher events;
+  private final Admitter admitter;
+  private final AdmissionLedger ledger;
+  private final QueueDrain drain;
+  private final TransactionTemplate transactions;
 
-  ExecutionActivitiesImpl(ExecutionStore executions, AttemptStore attempts, ConnectedAgents agents, TaskEventPublisher events) {
+  ExecutionActivitiesImpl(ExecutionStore executions, AttemptStore attempts, ConnectedAgents agents, TaskEventPublisher events,
+      Admitter admitter, AdmissionLedger ledger, QueueDrain drain, TransactionTemplate transactions) {
     this.executions = executions;
     this.attempts = attempts;
     this.agents = agents;
     this.events = events;
+    this.admitter = admitter;
+    this.ledger = ledger;
+    this.drain = drain;
+    this.transactions = transactions;
   }
 
+  /** The execution stays QUEUED until its first attempt reaches a cluster; this only checks that its row is visible. */
   @Override
   public void executionStarted(String org, String executionId) {
-    if (!executions.markStarted(org, executionId)) {
+    if (!executions.exists(org, executionId)) {
       // The creating transaction has not committed yet; Temporal retries.
       throw ApplicationFailure.newFailure("execution " + executionId + " is not in the read model yet", "NotYetVisible");
     }
@@ -70,6 +85,29 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
     }
     executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "RUNNING",
         dispatch.attempt() == 1 ? null : "attempt " + dispatch.attempt());
+    if (executions.markStarted(dispatch.org(), dispatch.executionId())) {
+      drain.started(dispatch.org());
+    }
+  }
+
+  @Override
+  public boolean requestAdmission(Admission admission) {
+    ResourceRequest resources = admission.resources();
+    var entry = new AdmissionLedger.Entry(admission.org(), admission.requestId(),
+        resources == null ? AdmissionLedger.Kind.EXECUTION : AdmissionLedger.Kind.TASK, admission.project(), admission.executionId(),
+        admission.nodeId(), admission.priority(), Instant.ofEpochMilli(admission.readyAtMillis()),
+        resources == null ? null : resources.gpuType(), resources == null ? 0 : resources.gpus(),
+        resources == null ? 0 : resources.milliCpu(), resources == null ? 0 : resources.memoryMiB());
+    boolean admitted = admitter.request(entry);
+    if (!admitted && admission.nodeId() != null) {
+      executions.updateNode(admission.org(), admission.executionId(), admission.nodeId(), "QUEUED", "waiting for quota");
+    }
+    return admitted;
+  }
+
+  @Override
+  public void releaseAdmission(String org, String requestId) {
+    admitter.release(org, requestId);
   }
 
   private static Assignment assignment(Dispatch dispatch, Plan.Task task) {
@@ -111,8 +149,15 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
     for (String node : ending.skippedNodes()) {
       executions.updateNode(ending.org(), ending.executionId(), node, "SKIPPED", "an upstream node did not succeed");
     }
-    executions.end(ending.org(), ending.executionId(), ending.phase(), ending.outputsJson(), ending.errorCode(),
-        ending.errorMessage(), ending.errorNode());
+    int released = transactions.execute(tx -> {
+      boolean wasQueued = executions.end(ending.org(), ending.executionId(), ending.phase(), ending.outputsJson(), ending.errorCode(),
+          ending.errorMessage(), ending.errorNode());
+      if (wasQueued) {
+        drain.started(ending.org());
+      }
+      return ledger.releaseExecution(ending.org(), ending.executionId());
+    });
+    admitter.released(ending.org(), released);
     Instant now = Instant.now();
     events.publish(ExecutionEvent.newBuilder()
         .setEventId(ending.executionId() + "/" + ending.phase())

@@ -18,6 +18,14 @@ import dev.meridian.proto.router.v1.StartExecutionRequest;
 import dev.meridian.proto.router.v1.StartExecutionResponse;
 import dev.meridian.proto.router.v1.TerminateExecutionRequest;
 import dev.meridian.proto.router.v1.Unplaceable;
+import dev.meridian.proto.router.v1.GetQuotaUsageRequest;
+import dev.meridian.proto.router.v1.OverLimit;
+import dev.meridian.proto.router.v1.ProjectUsage;
+import dev.meridian.proto.router.v1.QuotaUsage;
+import dev.meridian.proto.router.v1.Reserved;
+import dev.meridian.router.admission.AdmissionLedger;
+import dev.meridian.router.admission.QueueDrain;
+import dev.meridian.router.admission.QuotaCache;
 import dev.meridian.router.agent.ConnectedAgents;
 import dev.meridian.router.placement.PlacementPolicy;
 import dev.meridian.workflow.ResourceRequest;
@@ -38,6 +46,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,12 +65,19 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
   private final WorkflowClient temporal;
   private final TransactionTemplate transactions;
   private final ConnectedAgents agents;
+  private final AdmissionLedger ledger;
+  private final QuotaCache quotas;
+  private final QueueDrain drain;
 
-  ExecutionRouterService(ExecutionStore store, WorkflowClient temporal, TransactionTemplate transactions, ConnectedAgents agents) {
+  ExecutionRouterService(ExecutionStore store, WorkflowClient temporal, TransactionTemplate transactions, ConnectedAgents agents,
+      AdmissionLedger ledger, QuotaCache quotas, QueueDrain drain) {
     this.store = store;
     this.temporal = temporal;
     this.transactions = transactions;
     this.agents = agents;
+    this.ledger = ledger;
+    this.quotas = quotas;
+    this.drain = drain;
   }
 
   /**
@@ -85,7 +101,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
         }
       }
       String id = key == null ? newId(UUID.randomUUID().toString()) : newId(scope.getOrg() + "\u0000" + key);
-      Plan plan = toPlan(scope, id, request.getPlan(), request.getInputsJson());
+      Plan plan = toPlan(scope, id, request.getPlan(), request.getInputsJson(), request.getPriority());
       var clusters = agents.views(scope.getOrg());
       for (Plan.Node node : plan.nodes()) {
         var impossible = PlacementPolicy.impossible(node.task().resources(), plan.clusterLabels(), clusters);
@@ -95,28 +111,96 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
           return;
         }
       }
-      Execution created;
+      QuotaCache.Limits limits;
+      try {
+        limits = quotas.of(scope.getOrg());
+      } catch (QuotaCache.Unavailable e) {
+        response.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+        return;
+      }
+      StartExecutionResponse created;
       try (var execution = TenantContext.ofExecution(scope.getOrg(), id).open()) {
         // Read back inside the transaction: the answer shows the execution as created (QUEUED), not as
         // whatever the already-running workflow made of it a moment later.
         created = transactions.execute(status -> {
+          Optional<OverLimit> full = queueFull(scope, limits);
+          if (full.isPresent()) {
+            return StartExecutionResponse.newBuilder().setOverLimit(full.get()).build();
+          }
           store.insertExecution(scope.getOrg(), id, scope.getProject(), scope.getDomain(), request.getPlan().getWorkflowName(),
               request.getPlan().getWorkflowVersion(), request.getLaunchPlanName().isBlank() ? null
                   : request.getLaunchPlanName() + ":" + request.getLaunchPlanVersion(),
               request.getInputsJson(), key, request.getRequestHash(), plan.nodes().stream().map(Plan.Node::id).toList());
           Execution inserted = toProto(store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), id).orElseThrow());
           startWorkflow(plan);
-          return inserted;
+          return StartExecutionResponse.newBuilder().setStarted(inserted).build();
         });
-        log.info("started execution {} of {}:{}", id, request.getPlan().getWorkflowName(), request.getPlan().getWorkflowVersion());
+        if (created.hasStarted()) {
+          log.info("started execution {} of {}:{}", id, request.getPlan().getWorkflowName(), request.getPlan().getWorkflowVersion());
+        }
       } catch (DuplicateKeyException raced) {
         // A concurrent request with the same key won; answer as a replay would.
         var winner = store.findByIdempotencyKey(scope.getOrg(), key).orElseThrow();
         reply(response, StartExecutionResponse.newBuilder().setStarted(toProto(winner)).build());
         return;
       }
-      reply(response, StartExecutionResponse.newBuilder().setStarted(created).build());
+      reply(response, created);
     }
+  }
+
+  /**
+   * Refuses a launch when the org or the project already has as many queued executions as its quota
+   * allows. Checked under the org's lock in the creating transaction, so concurrent launches cannot
+   * both take the last place.
+   */
+  private Optional<OverLimit> queueFull(Scope scope, QuotaCache.Limits limits) {
+    Integer projectLimit = limits.maxQueuedByProject().get(scope.getProject());
+    if (limits.maxQueuedExecutions() == null && projectLimit == null) {
+      return Optional.empty();
+    }
+    store.lockQueue(scope.getOrg());
+    String reason = null;
+    if (limits.maxQueuedExecutions() != null && store.countQueued(scope.getOrg(), null) >= limits.maxQueuedExecutions()) {
+      reason = "org '" + scope.getOrg() + "' already has " + limits.maxQueuedExecutions()
+          + " queued executions, as many as its quota allows (maxQueuedExecutions)";
+    } else if (projectLimit != null && store.countQueued(scope.getOrg(), scope.getProject()) >= projectLimit) {
+      reason = "project '" + scope.getProject() + "' already has " + projectLimit
+          + " queued executions, as many as its quota allows (maxQueuedExecutions)";
+    }
+    if (reason == null) {
+      return Optional.empty();
+    }
+    var retryAfter = drain.retryAfter(scope.getOrg());
+    return Optional.of(OverLimit.newBuilder().setReason(reason)
+        .setRetryAfter(com.google.protobuf.Duration.newBuilder().setSeconds(retryAfter.toSeconds())).build());
+  }
+
+  /** Reservations and queues of the org, from the ledger and the read model. */
+  @Override
+  public void getQuotaUsage(GetQuotaUsageRequest request, StreamObserver<QuotaUsage> response) {
+    String org = request.getOrg();
+    var totals = ledger.totals(org);
+    var counts = store.countsByProject(org);
+    QuotaUsage.Builder usage = QuotaUsage.newBuilder();
+    Reserved.Builder orgReserved = Reserved.newBuilder();
+    java.util.Set<String> projects = new java.util.TreeSet<>(totals.keySet());
+    projects.addAll(counts.keySet());
+    for (String project : projects) {
+      var total = totals.getOrDefault(project, new AdmissionLedger.ProjectTotals(Map.of(), 0, 0, 0));
+      var count = counts.getOrDefault(project, new ExecutionStore.Counts(0, 0));
+      Reserved.Builder reserved = Reserved.newBuilder().setMilliCpu(total.milliCpu()).setMemoryMib(total.memoryMiB());
+      total.gpus().forEach((type, n) -> {
+        reserved.putGpus(type, n.intValue());
+        orgReserved.putGpus(type, orgReserved.getGpusOrDefault(type, 0) + n.intValue());
+      });
+      orgReserved.setMilliCpu(orgReserved.getMilliCpu() + total.milliCpu()).setMemoryMib(orgReserved.getMemoryMib() + total.memoryMiB());
+      usage.putByProject(project, ProjectUsage.newBuilder().setReserved(reserved).setRunningExecutions(count.running())
+          .setQueuedExecutions(count.queued()).setQueuedTasks(total.queuedTasks()).build());
+      usage.setRunningExecutions(usage.getRunningExecutions() + count.running())
+          .setQueuedExecutions(usage.getQueuedExecutions() + count.queued())
+          .setQueuedTasks(usage.getQueuedTasks() + total.queuedTasks());
+    }
+    reply(response, usage.setReserved(orgReserved).build());
   }
 
   private void startWorkflow(Plan plan) {
@@ -217,7 +301,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
     }
   }
 
-  private static Plan toPlan(Scope scope, String id, ExecutionPlan plan, String inputsJson) {
+  private static Plan toPlan(Scope scope, String id, ExecutionPlan plan, String inputsJson, int priority) {
     List<Plan.Node> nodes = new ArrayList<>();
     for (var node : plan.getNodesList()) {
       var task = node.getTask();
@@ -229,7 +313,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
               : ResourceRequest.DEFAULT), bindings(node.getInputsMap())));
     }
     return new Plan(scope.getOrg(), scope.getProject(), scope.getDomain(), id, nodes, bindings(plan.getOutputsMap()),
-        plan.getMaxParallelism(), inputsJson, plan.getClusterLabelsMap());
+        plan.getMaxParallelism(), inputsJson, plan.getClusterLabelsMap(), priority);
   }
 
   private static Map<String, Plan.Binding> bindings(Map<String, Binding> bindings) {
@@ -250,9 +334,19 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
   private Execution toProto(ExecutionStore.ExecutionRow row) {
     Execution.Builder execution = header(row);
     var attempts = store.attempts(row.org(), row.id());
+    Map<String, AdmissionLedger.Waiting> waiting = new HashMap<>();
+    if (row.endedAt() == null) {
+      ledger.waiting(row.org(), row.id()).forEach(w -> waiting.put(w.nodeId(), w));
+    }
     for (var node : store.nodes(row.org(), row.id())) {
       Node.Builder builder = Node.newBuilder().setId(node.nodeId()).setPhase(node.phase());
-      if (node.reason() != null) {
+      AdmissionLedger.Waiting wait = waiting.get(node.nodeId());
+      if (wait != null) {
+        builder.setPhase("QUEUED").setQueuePosition(wait.position());
+        if (wait.reason() != null) {
+          builder.setReason(wait.reason());
+        }
+      } else if (node.reason() != null) {
         builder.setReason(node.reason());
       }
       attempts.stream().filter(a -> a.nodeId().equals(node.nodeId())).forEach(a -> {

@@ -95,13 +95,44 @@ public class ExecutionStore {
             (Integer) rs.getObject(8), rs.getString(9), rs.getString(10))).list();
   }
 
-  /** Returns false when the execution row does not exist (yet). */
+  /** False when the execution row does not exist (yet): its creating transaction has not committed. */
+  boolean exists(String org, String executionId) {
+    return jdbc.sql("select 1 from executions where org_id = :org and execution_id = :id")
+        .param("org", org).param("id", executionId).query(Integer.class).optional().isPresent();
+  }
+
+  /** QUEUED becomes RUNNING: its first attempt reached a cluster. True only for the call that changed it. */
   boolean markStarted(String org, String executionId) {
     return jdbc.sql("""
-        update executions set phase = case when phase = 'QUEUED' then 'RUNNING' else phase end,
-                              started_at = coalesce(started_at, now())
-         where org_id = :org and execution_id = :id
+        update executions set phase = 'RUNNING', started_at = coalesce(started_at, now())
+         where org_id = :org and execution_id = :id and phase = 'QUEUED'
         """).param("org", org).param("id", executionId).update() == 1;
+  }
+
+  /** Serialises launches of one org that check its queued-execution limit, until the transaction ends. */
+  void lockQueue(String org) {
+    jdbc.sql("select pg_advisory_xact_lock(hashtext('queue/' || :org))").param("org", org).query((rs, i) -> 1).single();
+  }
+
+  /** How many executions of the org (of one project, if given) wait to start. */
+  int countQueued(String org, String project) {
+    return jdbc.sql("""
+        select count(*) from executions where org_id = :org and phase = 'QUEUED' and (cast(:project as text) is null or project = :project)
+        """).param("org", org).param("project", project).query(Integer.class).single();
+  }
+
+  /** Executions of the org that have started and not ended; and those still queued. Per project. */
+  record Counts(int running, int queued) {}
+
+  java.util.Map<String, Counts> countsByProject(String org) {
+    java.util.Map<String, Counts> counts = new java.util.HashMap<>();
+    jdbc.sql("""
+        select project, count(*) filter (where phase = 'QUEUED'), count(*) filter (where phase <> 'QUEUED')
+          from executions where org_id = :org and ended_at is null group by project
+        """).param("org", org).query(rs -> {
+          counts.put(rs.getString(1), new Counts(rs.getInt(3), rs.getInt(2)));
+        });
+    return counts;
   }
 
   void updateNode(String org, String executionId, String nodeId, String phase, String reason) {
@@ -109,13 +140,16 @@ public class ExecutionStore {
         .param("phase", phase).param("reason", reason).param("org", org).param("id", executionId).param("node", nodeId).update();
   }
 
-  void end(String org, String executionId, String phase, String outputsJson, String errorCode, String errorMessage, String errorNode) {
-    jdbc.sql("""
+  /** True when the execution ended straight from QUEUED (it never started): it left the queue now. */
+  boolean end(String org, String executionId, String phase, String outputsJson, String errorCode, String errorMessage, String errorNode) {
+    return jdbc.sql("""
+        with before as (select phase from executions where org_id = :org and execution_id = :id and ended_at is null for update)
         update executions set phase = :phase, outputs_json = :outputs, error_code = :code, error_message = :message,
                               error_node = :node, ended_at = coalesce(ended_at, now())
          where org_id = :org and execution_id = :id
+        returning coalesce((select phase from before) = 'QUEUED', false)
         """).param("phase", phase).param("outputs", outputsJson).param("code", errorCode).param("message", errorMessage)
-        .param("node", errorNode).param("org", org).param("id", executionId).update();
+        .param("node", errorNode).param("org", org).param("id", executionId).query(Boolean.class).optional().orElse(false);
   }
 
   private static ExecutionRow execution(ResultSet rs, int row) throws SQLException {

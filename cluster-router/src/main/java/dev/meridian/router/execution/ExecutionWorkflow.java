@@ -19,4 +19,8 @@ public interface ExecutionWorkflow {
 
   @SignalMethod
   void terminate(String reason);
+
+  /** The admission request (an attempt id, or the execution id for the execution's own slot) was admitted. */
+  @SignalMethod
+  void admitted(String requestId);
 }

@@ -9,6 +9,8 @@ import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.function.Supplier;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,7 +39,16 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30))
           .setRetryOptions(FOREVER.toBuilder().setDoNotRetry(ExecutionActivities.UNPLACEABLE).build()).build());
 
+  /**
+   * How long a workflow waits for its admission signal before asking the ledger itself. Signals are
+   * durable once sent; this covers one lost between the admission's commit and the send.
+   */
+  static final Duration ADMISSION_RECHECK = Duration.ofMinutes(5);
+
   private final Map<String, AttemptOutcome> outcomes = new HashMap<>();
+  private final Set<String> admittedRequests = new HashSet<>();
+  /** Version 1 reserves quota for the execution and each attempt; histories from before skip admission. */
+  private boolean admission;
   private final Map<String, String> nodeOutputs = new HashMap<>();
   private final Map<String, NodeResult> results = new LinkedHashMap<>();
   private String terminatedBecause;
@@ -48,7 +59,12 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
 
   @Override
   public void run(Plan plan) {
+    admission = Workflow.getVersion("admission", Workflow.DEFAULT_VERSION, 1) >= 1;
     activities.executionStarted(plan.org(), plan.executionId());
+    if (admission) {
+      // A slot among the org's concurrent executions; terminated while waiting, the loop below starts nothing.
+      admit(ExecutionActivities.Admission.execution(plan, Workflow.currentTimeMillis()), () -> terminatedBecause != null);
+    }
     int parallelism = plan.maxParallelism() > 0 ? plan.maxParallelism() : Integer.MAX_VALUE;
     Set<String> started = new LinkedHashSet<>();
     Set<String> succeeded = new LinkedHashSet<>();
@@ -114,10 +130,16 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
       if (Workflow.getVersion("dispatch-records-running", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
         activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "RUNNING", attempt == 1 ? null : "attempt " + attempt);
       }
+      if (admission && !admit(ExecutionActivities.Admission.task(dispatch, plan.priority(), readyAt), () -> stopRunning != null)) {
+        activities.releaseAdmission(plan.org(), attemptId);
+        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", stopRunning);
+        return new NodeResult(node.id(), false, true, stopRunning);
+      }
       try {
         activities.dispatch(dispatch);
       } catch (ActivityFailure failure) {
         if (failure.getCause() instanceof ApplicationFailure cause && ExecutionActivities.UNPLACEABLE.equals(cause.getType())) {
+          releaseAdmission(plan, attemptId);
           activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", cause.getOriginalMessage());
           return new NodeResult(node.id(), false, false, "node '" + node.id() + "' cannot be placed: " + cause.getOriginalMessage());
         }
@@ -132,6 +154,7 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
         ended = true;
       }
       AttemptOutcome outcome = outcomes.get(attemptId);
+      releaseAdmission(plan, attemptId);
       if (outcome == null) {
         String reason = ended ? stopRunning : "no result within the task's timeout";
         activities.cancelAttempt(plan.org(), attemptId, reason);
@@ -167,6 +190,36 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
     }
   }
 
+  /**
+   * Waits until the request is admitted; false if {@code stopped} became true first. The ledger
+   * usually admits at once; otherwise the router signals, and the ledger is asked again now and
+   * then in case a signal was lost.
+   */
+  private boolean admit(ExecutionActivities.Admission request, Supplier<Boolean> stopped) {
+    if (activities.requestAdmission(request)) {
+      return true;
+    }
+    while (true) {
+      Workflow.await(ADMISSION_RECHECK, () -> admittedRequests.contains(request.requestId()) || stopped.get());
+      if (admittedRequests.contains(request.requestId())) {
+        return true;
+      }
+      if (stopped.get()) {
+        return false;
+      }
+      if (activities.requestAdmission(request)) {
+        return true;
+      }
+    }
+  }
+
+  /** The attempt has ended (or never reached a cluster): its reservation goes back, if the event consumer has not already done it. */
+  private void releaseAdmission(Plan plan, String attemptId) {
+    if (admission) {
+      activities.releaseAdmission(plan.org(), attemptId);
+    }
+  }
+
   private static String describe(Plan.Node node, int attempts, AttemptOutcome outcome) {
     StringBuilder message = new StringBuilder("node '").append(node.id()).append("' (task ")
         .append(node.task().name()).append(':').append(node.task().version()).append(") ")
@@ -187,6 +240,11 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
   @Override
   public void attemptEnded(AttemptOutcome outcome) {
     outcomes.putIfAbsent(outcome.attemptId(), outcome);
+  }
+
+  @Override
+  public void admitted(String requestId) {
+    admittedRequests.add(requestId);
   }
 
   @Override

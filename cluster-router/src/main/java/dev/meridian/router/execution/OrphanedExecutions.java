@@ -5,11 +5,14 @@ import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
+import dev.meridian.router.admission.AdmissionLedger;
+import dev.meridian.router.admission.Admitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Ends executions whose workflow Temporal no longer knows. A durable Temporal never forgets one;
@@ -23,10 +26,17 @@ class OrphanedExecutions {
 
   private final ExecutionStore store;
   private final WorkflowClient temporal;
+  private final AdmissionLedger ledger;
+  private final Admitter admitter;
+  private final TransactionTemplate transactions;
 
-  OrphanedExecutions(ExecutionStore store, WorkflowClient temporal) {
+  OrphanedExecutions(ExecutionStore store, WorkflowClient temporal, AdmissionLedger ledger, Admitter admitter,
+      TransactionTemplate transactions) {
     this.store = store;
     this.temporal = temporal;
+    this.ledger = ledger;
+    this.admitter = admitter;
+    this.transactions = transactions;
   }
 
   @EventListener(ApplicationReadyEvent.class)
@@ -40,9 +50,13 @@ class OrphanedExecutions {
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
           log.warn("execution {} of org {} has no workflow in Temporal any more; ending it FAILED", row.id(), row.org());
-          store.end(row.org(), row.id(), "FAILED", null, "WORKFLOW_LOST",
-              "the execution's workflow is gone from Temporal (the local stack's Temporal keeps its state in memory "
-                  + "and was restarted); relaunch it", null);
+          int released = transactions.execute(tx -> {
+            store.end(row.org(), row.id(), "FAILED", null, "WORKFLOW_LOST",
+                "the execution's workflow is gone from Temporal (the local stack's Temporal keeps its state in memory "
+                    + "and was restarted); relaunch it", null);
+            return ledger.releaseExecution(row.org(), row.id());
+          });
+          admitter.released(row.org(), released);
         } else {
           throw e;
         }

@@ -8,11 +8,12 @@ import dev.meridian.workflow.ResourceRequest;
 /**
  * What the execution workflow runs: the compiled DAG with every task it needs. The workflow's input,
  * so it must stay serialisable by Temporal's JSON converter and replayable: add fields, never rename.
+ * {@code priority} orders the org's admission queue (higher first); histories from before it read 0.
  */
 public record Plan(
     String org, String project, String domain, String executionId,
     List<Node> nodes, Map<String, Binding> outputs, int maxParallelism, String inputsJson,
-    Map<String, String> clusterLabels) {
+    Map<String, String> clusterLabels, int priority) {
 
   public Plan {
     Objects.requireNonNull(org, "org");

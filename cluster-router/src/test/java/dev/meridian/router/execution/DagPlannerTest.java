@@ -18,7 +18,7 @@ class DagPlannerTest {
       node("left", Map.of("x", Plan.Binding.node("top", "y"))),
       node("right", Map.of("x", Plan.Binding.node("top", "y"), "k", Plan.Binding.literal("7"))),
       node("bottom", Map.of("a", Plan.Binding.node("left", "y"), "b", Plan.Binding.node("right", "y")))),
-      Map.of("total", Plan.Binding.node("bottom", "sum")), 0, "{\"n\":1}", Map.of());
+      Map.of("total", Plan.Binding.node("bottom", "sum")), 0, "{\"n\":1}", Map.of(), 0);
 
   @Test
   void onlyNodesWithoutUpstreamAreReadyAtFirst() {

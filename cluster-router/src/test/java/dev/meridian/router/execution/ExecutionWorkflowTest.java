@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class ExecutionWorkflowTest {
 
   /** Bump when the workflow's commands change on purpose, and record a new history; keep the old ones. */
-  static final int CURRENT_HISTORY_VERSION = 2;
+  static final int CURRENT_HISTORY_VERSION = 3;
 
   private TestWorkflowEnvironment environment;
   private WorkflowClient client;
@@ -36,6 +37,8 @@ class ExecutionWorkflowTest {
   private final Map<String, AttemptOutcome.Kind> ends = new ConcurrentHashMap<>();
   /** attempt id -> how it ends; absent: it runs until cancelled. */
   private Function<ExecutionActivities.Dispatch, AttemptOutcome> behaviour;
+  /** Requests admission holds back until a test signals them; all others are admitted at once. */
+  private final Set<String> heldForQuota = ConcurrentHashMap.newKeySet();
 
   final class FakeAgent implements ExecutionActivities {
     @Override public void executionStarted(String org, String executionId) { calls.add("started"); }
@@ -51,6 +54,11 @@ class ExecutionWorkflowTest {
       }
     }
     @Override public void cancelAttempt(String org, String attemptId, String reason) { calls.add("cancel " + attemptId); }
+    @Override public boolean requestAdmission(Admission admission) {
+      calls.add("admission " + admission.requestId());
+      return !heldForQuota.contains(admission.requestId());
+    }
+    @Override public void releaseAdmission(String org, String requestId) { calls.add("release " + requestId); }
     @Override public void executionEnded(Ending ending) {
       calls.add("ended " + ending.phase() + " " + ending.outputsJson() + " " + ending.errorNode() + " skipped=" + ending.skippedNodes());
     }
@@ -81,7 +89,7 @@ class ExecutionWorkflowTest {
       node("left", 0, Map.of("x", Plan.Binding.node("top", "y"))),
       node("right", 0, Map.of("x", Plan.Binding.node("top", "y"))),
       node("bottom", 1, Map.of("a", Plan.Binding.node("left", "y"), "b", Plan.Binding.node("right", "y")))),
-      Map.of("total", Plan.Binding.node("bottom", "y")), 0, "{\"n\":1}", Map.of());
+      Map.of("total", Plan.Binding.node("bottom", "y")), 0, "{\"n\":1}", Map.of(), 0);
 
   /** Each attempt outputs y = sum of its integer inputs + 1. */
   private static AttemptOutcome increment(ExecutionActivities.Dispatch dispatch) {
@@ -155,5 +163,55 @@ class ExecutionWorkflowTest {
 
     assertThat(calls).contains("cancel x1/left/1", "cancel x1/right/1", "left:ABORTED", "right:ABORTED");
     assertThat(calls.getLast()).isEqualTo("ended ABORTED null null skipped=[bottom]");
+  }
+
+  @Test
+  void aTaskWaitsForItsAdmissionAndRunsWhenAdmittedWithItsReservationReleasedAfterwards() {
+    behaviour = ExecutionWorkflowTest::increment;
+    heldForQuota.add("x1/top/1");
+    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(DIAMOND.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
+    WorkflowClient.start(workflow::run, DIAMOND);
+    await().until(() -> calls.contains("admission x1/top/1"));
+    assertThat(calls).noneMatch(call -> call.startsWith("dispatch"));
+
+    client.newWorkflowStub(ExecutionWorkflow.class, DIAMOND.workflowId()).admitted("x1/top/1");
+    client.newUntypedWorkflowStub(DIAMOND.workflowId()).getResult(Void.class);
+
+    assertThat(calls).containsSubsequence("admission x1", "admission x1/top/1", "dispatch x1/top/1 {\"x\":1}", "release x1/top/1");
+    assertThat(calls).contains("release x1/bottom/1", "ended SUCCEEDED {\"total\":7} null skipped=[]");
+  }
+
+  @Test
+  void terminatingWhileATaskWaitsForQuotaTakesItOutOfTheQueue() {
+    behaviour = ExecutionWorkflowTest::increment;
+    heldForQuota.add("x1/top/1");
+    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(DIAMOND.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
+    WorkflowClient.start(workflow::run, DIAMOND);
+    await().until(() -> calls.contains("admission x1/top/1"));
+
+    client.newWorkflowStub(ExecutionWorkflow.class, DIAMOND.workflowId()).terminate("enough");
+    client.newUntypedWorkflowStub(DIAMOND.workflowId()).getResult(Void.class);
+
+    assertThat(calls).containsSubsequence("admission x1/top/1", "release x1/top/1", "top:ABORTED",
+        "ended ABORTED null null skipped=[left, right, bottom]");
+    assertThat(calls).noneMatch(call -> call.startsWith("dispatch"));
+  }
+
+  @Test
+  void anExecutionWaitsForItsSlotBeforeAnyTaskIsAdmitted() {
+    behaviour = ExecutionWorkflowTest::increment;
+    heldForQuota.add("x1");
+    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(DIAMOND.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
+    WorkflowClient.start(workflow::run, DIAMOND);
+    await().until(() -> calls.contains("admission x1"));
+    assertThat(calls).noneMatch(call -> call.startsWith("admission x1/"));
+
+    client.newWorkflowStub(ExecutionWorkflow.class, DIAMOND.workflowId()).admitted("x1");
+    client.newUntypedWorkflowStub(DIAMOND.workflowId()).getResult(Void.class);
+
+    assertThat(calls).contains("ended SUCCEEDED {\"total\":7} null skipped=[]");
   }
 }

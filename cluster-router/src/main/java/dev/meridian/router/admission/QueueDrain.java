@@ -1,0 +1,55 @@
+package dev.meridian.router.admission;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+
+/**
+ * How fast each org's queued executions start, to tell a client refused for a full queue when a
+ * retry is likely to find room: one and a half times the mean gap between recent starts, at least
+ * one second, at most a minute; ten seconds when none started lately.
+ */
+@Component
+public class QueueDrain {
+
+  static final Duration WINDOW = Duration.ofMinutes(1);
+  static final Duration UNKNOWN = Duration.ofSeconds(10);
+
+  private final Map<String, Deque<Instant>> starts = new ConcurrentHashMap<>();
+
+  /** An execution of the org left the queue. */
+  public void started(String org) {
+    Deque<Instant> recent = starts.computeIfAbsent(org, o -> new ArrayDeque<>());
+    synchronized (recent) {
+      recent.addLast(Instant.now());
+      prune(recent, Instant.now());
+    }
+  }
+
+  public Duration retryAfter(String org) {
+    Deque<Instant> recent = starts.get(org);
+    if (recent == null) {
+      return UNKNOWN;
+    }
+    Instant now = Instant.now();
+    synchronized (recent) {
+      prune(recent, now);
+      if (recent.isEmpty()) {
+        return UNKNOWN;
+      }
+      long gapMillis = Duration.between(recent.getFirst(), now).toMillis() / recent.size();
+      long seconds = (long) Math.ceil(gapMillis * 1.5 / 1000.0);
+      return Duration.ofSeconds(Math.clamp(seconds, 1, WINDOW.toSeconds()));
+    }
+  }
+
+  private static void prune(Deque<Instant> recent, Instant now) {
+    while (!recent.isEmpty() && recent.getFirst().isBefore(now.minus(WINDOW))) {
+      recent.removeFirst();
+    }
+  }
+}
