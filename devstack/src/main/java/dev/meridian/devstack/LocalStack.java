@@ -94,6 +94,7 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.router.temporal.target=" + infrastructure.temporal().target(),
         "--meridian.router.agents.lost-after=" + options.lostAfter().toSeconds() + "s",
         "--meridian.router.agents.shared-cluster-token=" + sharedClusterToken,
+        "--meridian.router.admission.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
         "--management.endpoints.web.exposure.include=health,metrics")));
     services.put("gateway", service("gateway", logs, ports.gatewayHttp(), List.of(
         "--server.port=" + ports.gatewayHttp(),

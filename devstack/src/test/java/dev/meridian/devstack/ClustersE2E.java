@@ -62,20 +62,6 @@ class ClustersE2E {
     });
   }
 
-  private static ObjectNode gpuTask(String name, String gpuType, String cpu) {
-    ObjectNode task = Tasks.shell(name, List.of(), List.of("y"), "true", 0, null, Map.of());
-    task.putObject("resources").put("cpu", cpu).put("memory", "1Gi").put("gpu", 1).put("gpuType", gpuType);
-    return task;
-  }
-
-  /** Independent nodes, each running {@code task}, with no inputs. */
-  private static ObjectNode parallel(String name, Map<String, String> nodeTasks) {
-    ObjectNode workflow = MeridianClient.JSON.createObjectNode().put("name", name).put("version", "1");
-    var nodes = workflow.putArray("nodes");
-    nodeTasks.forEach((node, task) -> nodes.addObject().put("id", node).putObject("task").put("name", task).put("version", "1"));
-    return workflow;
-  }
-
   @Test
   void registersAClusterShowingItsTokenOnceAndListsItWithoutIt(LocalStackExtension.Tenant tenant) {
     var response = tenant.api().post("/api/v1/orgs/" + tenant.org() + "/clusters", Map.of("name", "eu-1", "region", "eu", "labels", Map.of("tier", "gold")));
@@ -125,9 +111,9 @@ class ClustersE2E {
         LocalStack.AgentOptions.simulated(Map.of("nvidia-a10", 4), Duration.ofSeconds(6)));
     awaitConnected(tenant, "h100-a", "h100-b", "a10");
     Map<String, String> ids = clusterIds(tenant);
-    tenant.api().post(tenant.scope() + "/tasks", gpuTask("on-h100", "nvidia-h100", "1"));
-    tenant.api().post(tenant.scope() + "/tasks", gpuTask("on-a10", "nvidia-a10", "1"));
-    assertThat(tenant.api().post(tenant.scope() + "/workflows", parallel("gpus", Map.of(
+    tenant.api().post(tenant.scope() + "/tasks", Tasks.gpu("on-h100", "nvidia-h100", "1"));
+    tenant.api().post(tenant.scope() + "/tasks", Tasks.gpu("on-a10", "nvidia-a10", "1"));
+    assertThat(tenant.api().post(tenant.scope() + "/workflows", Tasks.parallel("gpus", Map.of(
         "h1", "on-h100", "h2", "on-h100", "h3", "on-h100", "h4", "on-h100", "a1", "on-a10", "a2", "on-a10"))).status()).isEqualTo(201);
     String id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "gpus", "version", "1")));
     await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -167,7 +153,7 @@ class ClustersE2E {
     LocalStack stack = tenant.stack();
     String intruderToken = register(tenant, "intruder", Map.of());
     tenant.api().post(tenant.scope() + "/tasks", Tasks.shell("long", List.of(), List.of("y"), "sleep 60; echo done", 0, null, Map.of()));
-    tenant.api().post(tenant.scope() + "/workflows", parallel("long", Map.of("only", "long")));
+    tenant.api().post(tenant.scope() + "/workflows", Tasks.parallel("long", Map.of("only", "long")));
     // The intruder cluster is pending, so placement waits for... the shared local cluster, which serves every org.
     String id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "long", "version", "1")));
     await().atMost(Duration.ofSeconds(30)).until(() ->
@@ -203,8 +189,8 @@ class ClustersE2E {
 
   @Test
   void aTaskNoClusterCanEverRunIsRefusedAtLaunchNamingTheNode(LocalStackExtension.Tenant tenant) {
-    tenant.api().post(tenant.scope() + "/tasks", gpuTask("on-b200", "nvidia-b200", "1"));
-    tenant.api().post(tenant.scope() + "/workflows", parallel("b200", Map.of("big", "on-b200")));
+    tenant.api().post(tenant.scope() + "/tasks", Tasks.gpu("on-b200", "nvidia-b200", "1"));
+    tenant.api().post(tenant.scope() + "/workflows", Tasks.parallel("b200", Map.of("big", "on-b200")));
 
     var response = tenant.api().post(tenant.scope() + "/executions", Map.of("workflow", Map.of("name", "b200", "version", "1")));
 
@@ -222,8 +208,8 @@ class ClustersE2E {
     awaitConnected(tenant, "solo");
     String cluster = clusterIds(tenant).get("solo");
     String clusters = "/api/v1/orgs/" + tenant.org() + "/clusters/";
-    tenant.api().post(tenant.scope() + "/tasks", gpuTask("on-a10", "nvidia-a10", "1"));
-    tenant.api().post(tenant.scope() + "/workflows", parallel("one", Map.of("n", "on-a10")));
+    tenant.api().post(tenant.scope() + "/tasks", Tasks.gpu("on-a10", "nvidia-a10", "1"));
+    tenant.api().post(tenant.scope() + "/workflows", Tasks.parallel("one", Map.of("n", "on-a10")));
     assertThat(tenant.api().post(clusters + cluster + "/cordon", Map.of()).body().get("status").asString()).isEqualTo("CORDONED");
 
     String id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "one", "version", "1")));

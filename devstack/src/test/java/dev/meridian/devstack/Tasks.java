@@ -29,6 +29,21 @@ final class Tasks {
     return task;
   }
 
+  /** A task with no inputs that needs one GPU of {@code gpuType}. */
+  static ObjectNode gpu(String name, String gpuType, String cpu) {
+    ObjectNode task = shell(name, List.of(), List.of("y"), "true", 0, null, Map.of());
+    task.putObject("resources").put("cpu", cpu).put("memory", "1Gi").put("gpu", 1).put("gpuType", gpuType);
+    return task;
+  }
+
+  /** Independent nodes, each running the task named for it, with no inputs. */
+  static ObjectNode parallel(String name, Map<String, String> nodeTasks) {
+    ObjectNode workflow = MeridianClient.JSON.createObjectNode().put("name", name).put("version", "1");
+    var nodes = workflow.putArray("nodes");
+    nodeTasks.forEach((node, task) -> nodes.addObject().put("id", node).putObject("task").put("name", task).put("version", "1"));
+    return workflow;
+  }
+
   /** A chain n1 -> n2 -> ... of one task, each node's x bound to the previous node's y. */
   static JsonNode chain(String name, String task, int length) {
     ObjectNode workflow = MeridianClient.JSON.createObjectNode().put("name", name).put("version", "1");

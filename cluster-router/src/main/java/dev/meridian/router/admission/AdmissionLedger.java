@@ -123,7 +123,7 @@ public class AdmissionLedger {
             from projects p where p.project is not null
         )
         select h.* from projects p cross join lateral (
-          select """ + COLUMNS + """
+          select\s""" + COLUMNS + """
             from admissions a where a.org_id = :org and a.state = 'QUEUED' and a.project = p.project
            order by a.priority desc, a.ready_at, a.request_id limit :limit) h
          where p.project is not null

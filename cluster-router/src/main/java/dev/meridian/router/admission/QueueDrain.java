@@ -10,8 +10,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * How fast each org's queued executions start, to tell a client refused for a full queue when a
- * retry is likely to find room: one and a half times the mean gap between recent starts, at least
- * one second, at most a minute; ten seconds when none started lately.
+ * retry is likely to find room: one and a half times the mean gap between the starts of the last
+ * minute, at least one second, at most a minute; ten seconds while fewer than two started (one
+ * start says nothing about the gap to the next).
  */
 @Component
 public class QueueDrain {
@@ -38,10 +39,10 @@ public class QueueDrain {
     Instant now = Instant.now();
     synchronized (recent) {
       prune(recent, now);
-      if (recent.isEmpty()) {
+      if (recent.size() < 2) {
         return UNKNOWN;
       }
-      long gapMillis = Duration.between(recent.getFirst(), now).toMillis() / recent.size();
+      long gapMillis = Duration.between(recent.getFirst(), recent.getLast()).toMillis() / (recent.size() - 1);
       long seconds = (long) Math.ceil(gapMillis * 1.5 / 1000.0);
       return Duration.ofSeconds(Math.clamp(seconds, 1, WINDOW.toSeconds()));
     }

@@ -29,4 +29,12 @@ public sealed interface Refusal {
 
   /** 503: a dependency is down; nothing was created. */
   record Unavailable(String detail) implements Refusal {}
+
+  /** 429: a rate or queue limit of the org; nothing was created; retrying after {@code retryAfter} is likely to succeed. */
+  record Throttled(String detail, java.time.Duration retryAfter) implements Refusal {
+    /** Whole seconds, rounded up and at least one: what Retry-After can say. */
+    public long retryAfterSeconds() {
+      return Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+    }
+  }
 }

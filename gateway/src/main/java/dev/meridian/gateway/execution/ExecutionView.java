@@ -39,6 +39,9 @@ final class ExecutionView {
     json.put("phase", node.getPhase());
     json.put("reason", node.getReason().isBlank() ? null : node.getReason());
     json.put("cached", node.getCached());
+    if (node.getQueuePosition() > 0) {
+      json.put("queuePosition", node.getQueuePosition());
+    }
     json.put("attempts", node.getAttemptsList().stream().map(ExecutionView::attempt).toList());
     return json;
   }

@@ -53,6 +53,7 @@ public class Executions {
     List<Violation> violations = new ArrayList<>();
     Fields request = new Fields(body, "", violations);
     request.onlyKnown(Set.of("launchPlan", "workflow", "inputs", "name", "labels", "priority"));
+    Integer priority = request.get("priority") == null ? null : request.integer("priority", 0, -1000, 1000);
     boolean byPlan = request.get("launchPlan") != null;
     if (byPlan == (request.get("workflow") != null)) {
       violations.add(new Violation("", "name exactly one of launchPlan or workflow to run"));
@@ -104,6 +105,7 @@ public class Executions {
     if (idempotencyKey != null && !idempotencyKey.isBlank()) {
       start.setIdempotencyKey(idempotencyKey);
     }
+    start.setPriority(priority != null ? priority : launchable.priority());
     if (launchable.launchPlanName() != null) {
       start.setLaunchPlanName(launchable.launchPlanName()).setLaunchPlanVersion(launchable.launchPlanVersion());
     }
@@ -115,6 +117,8 @@ public class Executions {
         case UNPLACEABLE -> Outcome.refused(new Refusal.Invalid("no cluster of the org can run this workflow",
             List.of(new Violation("/" + kind, "node '" + done.value().getUnplaceable().getNode() + "' can never be placed: "
                 + done.value().getUnplaceable().getReason()))));
+        case OVER_LIMIT -> Outcome.refused(new Refusal.Throttled(done.value().getOverLimit().getReason(),
+            java.time.Duration.ofSeconds(done.value().getOverLimit().getRetryAfter().getSeconds())));
         default -> Outcome.created(done.value().getStarted());
       };
     };

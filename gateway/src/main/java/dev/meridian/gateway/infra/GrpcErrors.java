@@ -40,6 +40,8 @@ public final class GrpcErrors {
       case Refusal.Invalid r -> status.setCode(Code.INVALID_ARGUMENT_VALUE).addDetails(Any.pack(badRequest(r.errors())));
       case Refusal.Unavailable r -> status.setCode(Code.UNAVAILABLE_VALUE).addDetails(Any.pack(RetryInfo.newBuilder()
           .setRetryDelay(Duration.newBuilder().setSeconds(Long.parseLong(RestErrors.RETRY_AFTER_SECONDS))).build()));
+      case Refusal.Throttled r -> status.setCode(Code.RESOURCE_EXHAUSTED_VALUE).addDetails(Any.pack(RetryInfo.newBuilder()
+          .setRetryDelay(Duration.newBuilder().setSeconds(r.retryAfterSeconds())).build()));
     }
     return StatusProto.toStatusRuntimeException(status.build());
   }

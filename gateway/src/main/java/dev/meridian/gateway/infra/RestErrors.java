@@ -49,6 +49,7 @@ public class RestErrors {
       case Refusal.Malformed r -> HttpStatus.BAD_REQUEST;
       case Refusal.Invalid r -> HttpStatus.UNPROCESSABLE_CONTENT;
       case Refusal.Unavailable r -> HttpStatus.SERVICE_UNAVAILABLE;
+      case Refusal.Throttled r -> HttpStatus.TOO_MANY_REQUESTS;
     };
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, refusal.detail());
     problem.setType(URI.create("https://meridian.dev/problems/" + switch (refusal) {
@@ -57,6 +58,7 @@ public class RestErrors {
       case Refusal.Malformed r -> "malformed-request";
       case Refusal.Invalid r -> "invalid";
       case Refusal.Unavailable r -> "unavailable";
+      case Refusal.Throttled r -> "too-many-requests";
     }));
     List<Violation> errors = switch (refusal) {
       case Refusal.Invalid invalid -> invalid.errors();
@@ -69,6 +71,9 @@ public class RestErrors {
     var response = ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON);
     if (refusal instanceof Refusal.Unavailable) {
       response.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+    } else if (refusal instanceof Refusal.Throttled throttled) {
+      response.header(HttpHeaders.RETRY_AFTER, Long.toString(throttled.retryAfterSeconds()));
+      problem.setProperty("retryAfterSeconds", throttled.retryAfterSeconds());
     }
     return response.body(problem);
   }

@@ -34,9 +34,12 @@ public class Registry {
     this.projects = projects;
   }
 
-  /** A workflow ready to launch: compiled, with every task, plus the launch plan that chose it (if any). */
+  /**
+   * A workflow ready to launch: compiled, with every task, plus the launch plan that chose it (if
+   * any) and the priority it gives its executions (0 without one).
+   */
   public record Launchable(TypedInterface workflowInterface, dev.meridian.proto.router.v1.ExecutionPlan plan,
-      JsonNode defaultInputs, JsonNode fixedInputs, String launchPlanName, String launchPlanVersion) {}
+      JsonNode defaultInputs, JsonNode fixedInputs, String launchPlanName, String launchPlanVersion, int priority) {}
 
   public Outcome<JsonNode> register(Scope scope, RegistryStore.Kind kind, JsonNode body) {
     return switch (kind) {
@@ -176,10 +179,10 @@ public class Registry {
       JsonNode labels = spec.path("overrides").path("clusterLabels");
       labels.properties().forEach(e -> clusterLabels.put(e.getKey(), e.getValue().asString()));
       return Outcome.existing(new Launchable(compiled.typedInterface(), ExecutionPlans.of(compiled, clusterLabels),
-          spec.get("defaultInputs"), spec.get("fixedInputs"), name, version));
+          spec.get("defaultInputs"), spec.get("fixedInputs"), name, version, spec.path("overrides").path("priority").asInt(0)));
     }
     return workflow(scope, name, version)
-        .map(workflow -> Outcome.existing(new Launchable(workflow.typedInterface(), ExecutionPlans.of(workflow, Map.of()), null, null, null, null)))
+        .map(workflow -> Outcome.existing(new Launchable(workflow.typedInterface(), ExecutionPlans.of(workflow, Map.of()), null, null, null, null, 0)))
         .orElseGet(() -> Outcome.refused(new Refusal.Invalid("unknown workflow", List.of(new Violation(pointer,
             "workflow " + name + " version " + version + " is not registered in this project and domain")))));
   }

@@ -1,0 +1,253 @@
+package dev.meridian.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Struct;
+import com.google.rpc.RetryInfo;
+import dev.meridian.proto.api.v1.ExecutionRef;
+import dev.meridian.proto.api.v1.ExecutionServiceGrpc;
+import dev.meridian.proto.api.v1.Scope;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import tools.jackson.databind.JsonNode;
+
+/** An org admin sets quotas through the API and watches work queue and drain against them. */
+@ExtendWith(LocalStackExtension.class)
+class QuotaE2E {
+
+  private final List<String> agents = new ArrayList<>();
+  private LocalStack stack;
+
+  /** Registers a cluster for the tenant and starts a simulated agent for it with {@code gpus} H100s. */
+  static void simulatedCluster(LocalStackExtension.Tenant tenant, List<String> agents, String name, int gpus, Duration taskDuration) {
+    var registered = tenant.api().post("/api/v1/orgs/" + tenant.org() + "/clusters", Map.of("name", name, "region", "test"));
+    assertThat(registered.status()).as(registered.body().toString()).isEqualTo(201);
+    String agent = name + "-" + tenant.org();
+    agents.add(agent);
+    tenant.stack().startAgent(agent, registered.body().get("token").asString(),
+        LocalStack.AgentOptions.simulated(Map.of("nvidia-h100", gpus), taskDuration));
+    await().atMost(Duration.ofSeconds(60)).until(() -> tenant.api().get("/api/v1/orgs/" + tenant.org() + "/clusters").body()
+        .get("items").valueStream().anyMatch(c -> c.get("name").asString().equals(name) && c.get("status").asString().equals("CONNECTED")));
+  }
+
+  /** Registers {@code fan}: {@code width} independent nodes, each needing one H100. */
+  static void registerGpuFan(LocalStackExtension.Tenant tenant, String scope, int width) {
+    assertThat(tenant.api().post(scope + "/tasks", Tasks.gpu("h100", "nvidia-h100", "100m")).status()).isIn(200, 201);
+    Map<String, String> nodes = new LinkedHashMap<>();
+    for (int i = 1; i <= width; i++) {
+      nodes.put("g" + i, "h100");
+    }
+    assertThat(tenant.api().post(scope + "/workflows", Tasks.parallel("fan", nodes)).status()).isIn(200, 201);
+  }
+
+  private void cluster(LocalStackExtension.Tenant tenant, int gpus, Duration taskDuration) {
+    stack = tenant.stack();
+    simulatedCluster(tenant, agents, "sim", gpus, taskDuration);
+  }
+
+  @AfterEach
+  void stopAgents() {
+    agents.forEach(name -> stack.stopAgent(name));
+  }
+
+  private static String quota(LocalStackExtension.Tenant tenant) {
+    return "/api/v1/orgs/" + tenant.org() + "/quota";
+  }
+
+  private static int reservedGpus(JsonNode usage) {
+    JsonNode gpus = usage.get("reserved").get("gpus");
+    return gpus.has("nvidia-h100") ? gpus.get("nvidia-h100").asInt() : 0;
+  }
+
+  @Test
+  void anAdminSetsAQuotaAndWatchesTasksQueueAndDrainAgainstIt(LocalStackExtension.Tenant tenant) {
+    cluster(tenant, 8, Duration.ofSeconds(2));
+    registerGpuFan(tenant, tenant.scope(), 6);
+    var set = tenant.api().put(quota(tenant), Map.of("gpus", Map.of("nvidia-h100", 2), "maxConcurrentExecutions", 5));
+    assertThat(set.status()).as(set.body().toString()).isEqualTo(200);
+    assertThat(tenant.api().get(quota(tenant)).body().get("gpus").get("nvidia-h100").asInt()).isEqualTo(2);
+
+    String id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "fan", "version", "1")));
+
+    AtomicInteger mostReserved = new AtomicInteger();
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+      JsonNode usage = tenant.api().get(quota(tenant) + "/usage").body();
+      mostReserved.accumulateAndGet(reservedGpus(usage), Math::max);
+      JsonNode execution = tenant.api().get(tenant.execution(id)).body();
+      assertThat(usage.get("queuedTasks").asInt()).as("usage %s of execution %s", usage, execution).isGreaterThan(0);
+      JsonNode queued = execution.get("nodes").valueStream()
+          .filter(n -> n.get("phase").asString().equals("QUEUED") && n.has("queuePosition")).findFirst().orElseThrow();
+      assertThat(queued.get("reason").asString()).isEqualTo("waiting for quota: the org has 2 of 2 nvidia-h100 GPUs reserved");
+      assertThat(queued.get("queuePosition").asInt()).isPositive();
+    });
+    JsonNode ended = ExecutionE2E.awaitPhase(tenant, id, Duration.ofSeconds(90), "SUCCEEDED", "FAILED");
+    assertThat(ended.get("phase").asString()).as(ended.toString()).isEqualTo("SUCCEEDED");
+    assertThat(mostReserved.get()).isEqualTo(2);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      JsonNode usage = tenant.api().get(quota(tenant) + "/usage").body();
+      assertThat(reservedGpus(usage)).isZero();
+      assertThat(usage.get("queuedTasks").asInt()).isZero();
+      assertThat(usage.get("runningExecutions").asInt()).isZero();
+    });
+  }
+
+  @Test
+  void aQuotaThatBreaksTheOrgsLimitsIsRefusedWithLocatedErrorsAndEveryChangeIsAudited(LocalStackExtension.Tenant tenant) {
+    assertThat(tenant.api().post("/api/v1/orgs/" + tenant.org() + "/projects", Map.of("id", "other")).status()).isEqualTo(201);
+    String project = "/api/v1/orgs/" + tenant.org() + "/projects/proj/quota";
+    assertThat(tenant.api().put(quota(tenant), Map.of("gpus", Map.of("nvidia-h100", 8), "cpuCores", 64)).status()).isEqualTo(200);
+    assertThat(tenant.api().put(project, Map.of("gpus", Map.of("nvidia-h100", 6), "borrow", false)).status()).isEqualTo(200);
+
+    var tooBig = tenant.api().put(project, Map.of("gpus", Map.of("nvidia-h100", 9)));
+    assertThat(tooBig.status()).isEqualTo(422);
+    assertThat(tooBig.body().get("errors").get(0).get("pointer").asString()).isEqualTo("/gpus/nvidia-h100");
+    assertThat(tooBig.body().get("errors").get(0).get("message").asString()).isEqualTo("9 nvidia-h100 GPUs is more than the org's 8 nvidia-h100 GPUs");
+    var together = tenant.api().put("/api/v1/orgs/" + tenant.org() + "/projects/other/quota", Map.of("gpus", Map.of("nvidia-h100", 3)));
+    assertThat(together.status()).isEqualTo(422);
+    assertThat(together.body().get("errors").get(0).get("message").asString())
+        .isEqualTo("the projects' guaranteed shares would add up to 9 nvidia-h100 GPUs, more than the org's 8 nvidia-h100 GPUs");
+    var shrink = tenant.api().put(quota(tenant), Map.of("gpus", Map.of("nvidia-h100", 4)));
+    assertThat(shrink.status()).isEqualTo(422);
+    assertThat(shrink.body().get("errors").get(0).get("message").asString()).isEqualTo("project 'proj' is guaranteed 6 nvidia-h100 GPUs, more than the org's 4 nvidia-h100 GPUs");
+    var malformed = tenant.api().put(quota(tenant), Map.of("gpus", Map.of("nvidia-h100", -1), "cpuCores", "many", "borrow", true, "speed", 1));
+    assertThat(malformed.status()).isEqualTo(422);
+    assertThat(malformed.body().get("errors").valueStream().map(e -> e.get("pointer").asString()).toList())
+        .contains("/gpus/nvidia-h100", "/cpuCores", "/borrow", "/speed");
+    assertThat(tenant.api().put("/api/v1/orgs/" + tenant.org() + "/projects/nope/quota", Map.of()).status()).isEqualTo(404);
+
+    JsonNode changes = tenant.api().get(quota(tenant) + "/changes").body().get("items");
+    assertThat(changes).hasSize(2);
+    assertThat(changes.get(0).get("project").asString()).isEqualTo("proj");
+    assertThat(changes.get(0).get("after").get("borrow").asBoolean()).isFalse();
+    assertThat(changes.get(1).get("before").isNull()).isTrue();
+    assertThat(changes.get(1).get("actor").asString()).startsWith("unauthenticated caller at ");
+
+    LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
+    assertThat(other.api().get(quota(other)).body().get("gpus").isEmpty()).isTrue();
+    assertThat(other.api().get(quota(other) + "/changes").body().get("items")).isEmpty();
+    assertThat(other.api().get("/api/v1/orgs/" + other.org() + "/projects/other/quota").status()).isEqualTo(404);
+  }
+
+  @Test
+  void aBorrowingProjectGivesTheIdleProjectItsShareAsItsTasksFinish(LocalStackExtension.Tenant tenant) {
+    cluster(tenant, 8, Duration.ofSeconds(3));
+    assertThat(tenant.api().post("/api/v1/orgs/" + tenant.org() + "/projects", Map.of("id", "idle")).status()).isEqualTo(201);
+    String idleScope = "/api/v1/orgs/" + tenant.org() + "/projects/idle/domains/development";
+    registerGpuFan(tenant, tenant.scope(), 10);
+    registerGpuFan(tenant, idleScope, 10);
+    assertThat(tenant.api().put(quota(tenant), Map.of("gpus", Map.of("nvidia-h100", 4))).status()).isEqualTo(200);
+    for (String project : List.of("proj", "idle")) {
+      assertThat(tenant.api().put("/api/v1/orgs/" + tenant.org() + "/projects/" + project + "/quota",
+          Map.of("gpus", Map.of("nvidia-h100", 2), "borrow", true)).status()).isEqualTo(200);
+    }
+
+    String busy = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "fan", "version", "1")));
+    await().atMost(Duration.ofSeconds(30)).until(() -> projectGpus(tenant, "proj") == 4);
+    var idleLaunch = tenant.api().post(idleScope + "/executions", Map.of("workflow", Map.of("name", "fan", "version", "1")));
+    assertThat(idleLaunch.status()).isEqualTo(201);
+
+    // As the borrower's tasks finish, the woken project gets its guaranteed two while the borrower still has work queued.
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+      JsonNode usage = tenant.api().get(quota(tenant) + "/usage").body();
+      assertThat(usage.get("byProject").get("idle").get("reserved").get("gpus").get("nvidia-h100").asInt()).isEqualTo(2);
+      assertThat(usage.get("byProject").get("proj").get("queuedTasks").asInt()).isPositive();
+      assertThat(reservedGpus(usage)).isLessThanOrEqualTo(4);
+    });
+    assertThat(ExecutionE2E.awaitPhase(tenant, busy, Duration.ofSeconds(120), "SUCCEEDED", "FAILED").get("phase").asString()).isEqualTo("SUCCEEDED");
+  }
+
+  private static int projectGpus(LocalStackExtension.Tenant tenant, String project) {
+    JsonNode byProject = tenant.api().get(quota(tenant) + "/usage").body().get("byProject");
+    JsonNode gpus = byProject.path(project).path("reserved").path("gpus").path("nvidia-h100");
+    return gpus.isMissingNode() ? 0 : gpus.asInt();
+  }
+
+  @Test
+  void overTheRateLimitCallsGet429WithAnHonestRetryAfterAndTerminateStillWorks(LocalStackExtension.Tenant tenant) throws Exception {
+    String id = ExecutionE2E.launch(tenant, Map.of("launchPlan", Map.of("name", "quickstart.fanout", "version", "1"), "inputs", Map.of("n", 3)));
+    assertThat(tenant.api().put(quota(tenant), Map.of("requestsPerSecond", 2)).status()).isEqualTo(200);
+    Thread.sleep(3_000); // the gateway re-reads rates every two seconds
+
+    MeridianClient.Response refused = null;
+    for (int i = 0; i < 20 && refused == null; i++) {
+      var response = tenant.api().get(tenant.execution(id));
+      if (response.status() == 429) {
+        refused = response;
+      }
+    }
+    assertThat(refused).as("20 reads at once against 2 per second").isNotNull();
+    assertThat(refused.body().get("type").asString()).endsWith("/too-many-requests");
+    long retryAfter = Long.parseLong(refused.header("Retry-After"));
+    assertThat(retryAfter).isBetween(1L, 2L);
+
+    var terminated = tenant.api().post(tenant.execution(id) + "/terminate", Map.of("reason", "overloaded"));
+    assertThat(terminated.status()).as("terminate is never throttled").isEqualTo(200);
+
+    Thread.sleep(TimeUnit.SECONDS.toMillis(retryAfter));
+    assertThat(tenant.api().get(tenant.execution(id)).status()).as("retrying after Retry-After succeeds").isEqualTo(200);
+
+    ManagedChannel channel = NettyChannelBuilder.forTarget(tenant.stack().gatewayGrpcTarget()).usePlaintext().build();
+    try {
+      var executions = ExecutionServiceGrpc.newBlockingStub(channel);
+      ExecutionRef ref = ExecutionRef.newBuilder().setId(id)
+          .setScope(Scope.newBuilder().setOrg(tenant.org()).setProject("proj").setDomain("development")).build();
+      StatusRuntimeException exhausted = null;
+      for (int i = 0; i < 20 && exhausted == null; i++) {
+        try {
+          Struct ignored = executions.withDeadlineAfter(10, TimeUnit.SECONDS).getExecution(ref);
+        } catch (StatusRuntimeException e) {
+          exhausted = e;
+        }
+      }
+      assertThat(exhausted).isNotNull();
+      assertThat(exhausted.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      RetryInfo retry = StatusProto.fromThrowable(exhausted).getDetails(0).unpack(RetryInfo.class);
+      assertThat(retry.getRetryDelay().getSeconds()).isBetween(1L, 2L);
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void aFullQueueRefusesLaunchesWith429AndCreatesNothing(LocalStackExtension.Tenant tenant) throws Exception {
+    cluster(tenant, 4, Duration.ofSeconds(3));
+    registerGpuFan(tenant, tenant.scope(), 1);
+    assertThat(tenant.api().put(quota(tenant), Map.of("gpus", Map.of("nvidia-h100", 1), "maxQueuedExecutions", 1)).status()).isEqualTo(200);
+    Thread.sleep(2_500); // the router re-reads quotas every two seconds
+    Map<String, Object> fan = Map.of("workflow", Map.of("name", "fan", "version", "1"));
+    String running = ExecutionE2E.launch(tenant, fan);
+    await().atMost(Duration.ofSeconds(20)).until(() -> tenant.api().get(tenant.execution(running)).body().get("phase").asString().equals("RUNNING"));
+    String queued = ExecutionE2E.launch(tenant, fan);
+
+    var refused = tenant.api().post(tenant.scope() + "/executions", fan);
+    assertThat(refused.status()).as(refused.body().toString()).isEqualTo(429);
+    assertThat(refused.body().get("detail").asString()).contains("already has 1 queued executions");
+    assertThat(tenant.api().get(tenant.scope() + "/executions").body().get("items")).hasSize(2);
+
+    // Honest: the queued execution starts when the running one's three seconds are over, well within Retry-After.
+    Thread.sleep(TimeUnit.SECONDS.toMillis(Long.parseLong(refused.header("Retry-After"))));
+    String third = ExecutionE2E.launch(tenant, fan);
+    assertThat(tenant.api().get(tenant.execution(queued)).body().get("phase").asString()).isNotEqualTo("QUEUED");
+
+    // Overloaded again: a cancel still goes through and makes room at once.
+    assertThat(tenant.api().post(tenant.scope() + "/executions", fan).status()).isEqualTo(429);
+    var cancel = tenant.api().post(tenant.execution(third) + "/terminate", Map.of("reason", "make room"));
+    assertThat(cancel.status()).isEqualTo(200);
+    assertThat(cancel.body().get("phase").asString()).isEqualTo("ABORTED");
+    assertThat(tenant.api().post(tenant.scope() + "/executions", fan).status()).isEqualTo(201);
+  }
+}
