@@ -2,12 +2,15 @@ package dev.meridian.devstack;
 
 import dev.meridian.testkit.Infrastructure;
 import dev.meridian.testkit.Ports;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,15 +80,48 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
+  /** The platform operator's credentials: may create orgs, and API keys in them. */
+  public record Operator(String clientId, String clientSecret) {}
+
+  /**
+   * The operator of this stack, in {@code operator.json} under its home: kept across restarts when
+   * the data is kept, new otherwise.
+   */
+  public synchronized Operator operator() {
+    if (operator != null) {
+      return operator;
+    }
+    Path file = options.home().resolve("operator.json");
+    try {
+      if (options.keepData() && Files.exists(file)) {
+        var json = MeridianClient.JSON.readTree(Files.readString(file));
+        operator = new Operator(json.get("clientId").asString(), json.get("clientSecret").asString());
+      } else {
+        operator = new Operator("operator-" + UUID.randomUUID().toString().substring(0, 8), "mrdo_" + UUID.randomUUID().toString().replace("-", ""));
+        Files.createDirectories(options.home());
+        Files.writeString(file, MeridianClient.JSON.writeValueAsString(Map.of("clientId", operator.clientId(), "clientSecret", operator.clientSecret())));
+      }
+      return operator;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the operator's credentials in " + file, e);
+    }
+  }
+
+  private Operator operator;
+
   private void define() {
     Layout ports = options.layout();
+    Operator operator = operator();
     String jdbc = infrastructure.postgres().jdbcUrl();
     String kafka = infrastructure.kafka().bootstrapServers();
     Path logs = options.home().resolve("logs");
     services.put("tenant-service", service("tenant-service", logs, ports.tenantHttp(), List.of(
         "--server.port=" + ports.tenantHttp(),
         "--spring.grpc.server.port=" + ports.tenantGrpc(),
-        "--spring.datasource.url=" + jdbc + "?currentSchema=tenant")));
+        "--spring.datasource.url=" + jdbc + "?currentSchema=tenant",
+        "--meridian.tenant.identity.issuer=http://127.0.0.1:" + ports.tenantHttp(),
+        "--meridian.tenant.identity.operator.client-id=" + operator.clientId(),
+        "--meridian.tenant.identity.operator.client-secret=" + operator.clientSecret())));
     services.put("cluster-router", service("cluster-router", logs, ports.routerHttp(), List.of(
         "--server.port=" + ports.routerHttp(),
         "--spring.grpc.server.port=" + ports.routerGrpc(),
@@ -101,6 +137,7 @@ public final class LocalStack implements AutoCloseable {
         "--spring.grpc.server.port=" + ports.gatewayGrpc(),
         "--spring.datasource.url=" + jdbc + "?currentSchema=gateway",
         "--meridian.gateway.clients.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
+        "--meridian.gateway.clients.tenant-service-http=http://127.0.0.1:" + ports.tenantHttp(),
         "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc(),
         "--meridian.gateway.clusters.agent-endpoint=127.0.0.1:" + ports.routerGrpc())));
     services.put("execution-agent", agent("execution-agent", sharedClusterToken, AgentOptions.process(options.home().resolve("agent"))));

@@ -83,10 +83,12 @@ public final class LocalStackMain {
         Attach another agent (register a cluster first; its answer has the token):
           ./meridian agent --token <token> --backend simulated --gpus nvidia-a10=4
 
+        Operator     %7$s holds the platform operator's credentials
+                     (POST /oauth2/token with them as HTTP Basic; may create orgs and their API keys)
         Logs         %5$s (one file per service)
         Task logs    %6$s (one directory per attempt)
         Stop         ./meridian down
         """.formatted(api, stack.options().layout().gatewayGrpc(), stack.gatewayUrl(), scope,
-        home.resolve("logs"), home.resolve("agent"));
+        home.resolve("logs"), home.resolve("agent"), home.resolve("operator.json"));
   }
 }

@@ -11,6 +11,10 @@ import dev.meridian.proto.api.v1.CreateExecutionRequest;
 import dev.meridian.proto.api.v1.ExecutionRef;
 import dev.meridian.proto.api.v1.ExecutionServiceGrpc;
 import dev.meridian.proto.api.v1.GetEntityRequest;
+import dev.meridian.proto.api.v1.OrgRef;
+import dev.meridian.proto.api.v1.QuotaRef;
+import dev.meridian.proto.api.v1.QuotaServiceGrpc;
+import dev.meridian.proto.api.v1.SetQuotaRequest;
 import dev.meridian.proto.api.v1.RegistryServiceGrpc;
 import dev.meridian.proto.api.v1.Scope;
 import io.grpc.ManagedChannel;
@@ -102,5 +106,38 @@ class GrpcApiE2E {
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     assertThat(RegistryServiceGrpc.newBlockingStub(channel).getWorkflow(GetEntityRequest.newBuilder().setScope(scope(tenant))
         .setName("quickstart.fanout").setVersion("1").build()).getFieldsOrThrow("name").getStringValue()).isEqualTo("quickstart.fanout");
+  }
+
+  @Test
+  void quotasAreSetAndReadOverGrpcWithTheRestShapesAndLocatedErrors(LocalStackExtension.Tenant tenant) {
+    executions(tenant);
+    var quotas = QuotaServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS);
+    Struct body = Struct.newBuilder()
+        .putFields("gpus", Value.newBuilder().setStructValue(Struct.newBuilder()
+            .putFields("nvidia-h100", Value.newBuilder().setNumberValue(4).build())).build())
+        .putFields("requestsPerSecond", Value.newBuilder().setNumberValue(500).build()).build();
+
+    Struct saved = quotas.setQuota(SetQuotaRequest.newBuilder().setOrg(tenant.org()).setQuota(body).build());
+
+    assertThat(saved.getFieldsOrThrow("gpus").getStructValue().getFieldsOrThrow("nvidia-h100").getNumberValue()).isEqualTo(4);
+    assertThat(quotas.getQuota(QuotaRef.newBuilder().setOrg(tenant.org()).build())).isEqualTo(saved);
+    assertThat(quotas.getQuotaUsage(OrgRef.newBuilder().setOrg(tenant.org()).build()).getFieldsOrThrow("queuedTasks").getNumberValue())
+        .isZero();
+    Struct tooMuch = Struct.newBuilder().putFields("gpus", Value.newBuilder().setStructValue(Struct.newBuilder()
+        .putFields("nvidia-h100", Value.newBuilder().setNumberValue(5).build())).build()).build();
+    StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () -> quotas.setQuota(
+        SetQuotaRequest.newBuilder().setOrg(tenant.org()).setProject("proj").setQuota(tooMuch).build()));
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(badRequest(refused).getFieldViolations(0).getField()).isEqualTo("/gpus/nvidia-h100");
+    assertThat(org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+        () -> quotas.getQuota(QuotaRef.newBuilder().setOrg("no-such-org").build())).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  private static BadRequest badRequest(StatusRuntimeException e) {
+    try {
+      return StatusProto.fromThrowable(e).getDetails(0).unpack(BadRequest.class);
+    } catch (com.google.protobuf.InvalidProtocolBufferException unreadable) {
+      throw new AssertionError(unreadable);
+    }
   }
 }

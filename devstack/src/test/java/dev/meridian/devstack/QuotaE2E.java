@@ -139,6 +139,7 @@ class QuotaE2E {
     LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
     assertThat(other.api().get(quota(other)).body().get("gpus").isEmpty()).isTrue();
     assertThat(other.api().get(quota(other) + "/changes").body().get("items")).isEmpty();
+    assertThat(other.api().get(quota(other) + "/usage").body().get("byProject").isEmpty()).isTrue();
     assertThat(other.api().get("/api/v1/orgs/" + other.org() + "/projects/other/quota").status()).isEqualTo(404);
   }
 
@@ -191,7 +192,9 @@ class QuotaE2E {
     }
     assertThat(refused).as("20 reads at once against 2 per second").isNotNull();
     assertThat(refused.body().get("type").asString()).endsWith("/too-many-requests");
+    assertThat(refused.header("Content-Type")).isEqualTo("application/problem+json");
     long retryAfter = Long.parseLong(refused.header("Retry-After"));
+    assertThat(refused.body().get("retryAfterSeconds").asLong()).isEqualTo(retryAfter);
     assertThat(retryAfter).isBetween(1L, 2L);
 
     var terminated = tenant.api().post(tenant.execution(id) + "/terminate", Map.of("reason", "overloaded"));
@@ -249,5 +252,23 @@ class QuotaE2E {
     assertThat(cancel.status()).isEqualTo(200);
     assertThat(cancel.body().get("phase").asString()).isEqualTo("ABORTED");
     assertThat(tenant.api().post(tenant.scope() + "/executions", fan).status()).isEqualTo(201);
+  }
+
+  @Test
+  void aHigherPriorityExecutionsTasksAreAdmittedBeforeOlderOnes(LocalStackExtension.Tenant tenant) {
+    cluster(tenant, 4, Duration.ofSeconds(2));
+    registerGpuFan(tenant, tenant.scope(), 1);
+    assertThat(tenant.api().put(quota(tenant), Map.of("gpus", Map.of("nvidia-h100", 1))).status()).isEqualTo(200);
+    Map<String, Object> fan = Map.of("workflow", Map.of("name", "fan", "version", "1"));
+    String first = ExecutionE2E.launch(tenant, fan);
+    await().atMost(Duration.ofSeconds(20)).until(() -> tenant.api().get(tenant.execution(first)).body().get("phase").asString().equals("RUNNING"));
+    String older = ExecutionE2E.launch(tenant, fan);
+    String urgent = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "fan", "version", "1"), "priority", 10));
+
+    JsonNode urgentEnded = ExecutionE2E.awaitPhase(tenant, urgent, Duration.ofSeconds(60), "SUCCEEDED", "FAILED");
+    JsonNode olderEnded = ExecutionE2E.awaitPhase(tenant, older, Duration.ofSeconds(60), "SUCCEEDED", "FAILED");
+
+    assertThat(java.time.Instant.parse(urgentEnded.get("startedAt").asString()))
+        .isBefore(java.time.Instant.parse(olderEnded.get("startedAt").asString()));
   }
 }

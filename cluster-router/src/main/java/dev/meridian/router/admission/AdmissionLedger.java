@@ -7,7 +7,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -153,16 +152,14 @@ public class AdmissionLedger {
         """).param("org", org).param("ids", ids.toArray(String[]::new)).param("reasons", texts.toArray(String[]::new)).update();
   }
 
-  List<String> orgsWithQueue() {
-    return jdbc.sql("""
-        with recursive orgs(org) as (
-          (select org_id from admissions where state = 'QUEUED' order by org_id limit 1)
-          union all
-          select (select a.org_id from admissions a where a.state = 'QUEUED' and a.org_id > o.org order by a.org_id limit 1)
-            from orgs o where o.org is not null
-        )
-        select org from orgs where org is not null
-        """).query(String.class).list();
+  /** How many requests wait in each org's queue. */
+  Map<String, Integer> queueDepths() {
+    Map<String, Integer> depths = new HashMap<>();
+    jdbc.sql("select org_id, count(*) from admissions where state = 'QUEUED' group by org_id")
+        .query(rs -> {
+          depths.put(rs.getString(1), rs.getInt(2));
+        });
+    return depths;
   }
 
   /** Admitted tasks not yet handed to a cluster, and admitted executions still queued: their workflows may still be waiting. */
@@ -210,12 +207,5 @@ public class AdmissionLedger {
     Map<String, ProjectTotals> totals = new HashMap<>();
     sums.forEach((project, sum) -> totals.put(project, new ProjectTotals(gpus.get(project), sum[0], sum[1], (int) sum[2])));
     return totals;
-  }
-
-  Optional<Entry> find(String org, String requestId) {
-    return jdbc.sql("select " + COLUMNS + " from admissions where org_id = :org and request_id = :id")
-        .param("org", org).param("id", requestId).query((rs, i) -> new Entry(rs.getString(1), rs.getString(2),
-            Kind.valueOf(rs.getString(3)), rs.getString(4), rs.getString(5), rs.getString(6), rs.getInt(7),
-            rs.getTimestamp(8).toInstant(), rs.getString(9), rs.getInt(10), rs.getLong(11), rs.getLong(12))).optional();
   }
 }

@@ -2,6 +2,8 @@ package dev.meridian.router.admission;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,6 +49,7 @@ public class Admitter {
   private final Timer passTimer;
   private final Counter admittedCount;
   private final Counter releasedCount;
+  private final MultiGauge queueDepth;
 
   Admitter(AdmissionLedger ledger, QuotaCache quotas, TransactionTemplate transactions, Wakeups wakeups,
       AdmissionProperties properties, MeterRegistry meters) {
@@ -59,6 +62,8 @@ public class Admitter {
         .publishPercentileHistogram().register(meters);
     this.admittedCount = meters.counter("meridian.router.admission.admitted");
     this.releasedCount = meters.counter("meridian.router.admission.released");
+    this.queueDepth = MultiGauge.builder("meridian.router.admission.queued").description("requests waiting for quota, per org")
+        .register(meters);
   }
 
   /** At most one pass per org runs; a pass asked for while one runs happens right after it, once. */
@@ -205,21 +210,41 @@ public class Admitter {
     return result.more();
   }
 
+  /** Three tries a second apart; after that the workflow's own re-check (or a restart's redelivery) finds it. */
   private void deliver(AdmissionLedger.Admitted admitted) {
-    try {
-      if (!wakeups.wake(admitted)) {
-        log.info("execution {} is gone; releasing what it was admitted for ({})", admitted.executionId(), admitted.requestId());
-        release(admitted.org(), admitted.requestId());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        if (!wakeups.wake(admitted)) {
+          log.info("execution {} is gone; releasing what it was admitted for ({})", admitted.executionId(), admitted.requestId());
+          release(admitted.org(), admitted.requestId());
+        }
+        return;
+      } catch (RuntimeException e) {
+        if (attempt == 3) {
+          log.warn("could not wake execution {} for {}; its workflow asks again later: {}", admitted.executionId(),
+              admitted.requestId(), e.toString());
+          return;
+        }
+        try {
+          Thread.sleep(1_000);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
-    } catch (RuntimeException e) {
-      log.warn("could not wake execution {} for {}; its workflow asks again later: {}", admitted.executionId(), admitted.requestId(), e.toString());
     }
   }
 
-  /** Every org with queued work gets a pass now and then: quota changes and missed wake-ups are picked up. */
+  /**
+   * Every org with queued work gets a pass now and then: quota changes and missed wake-ups are
+   * picked up. The queue depth of each org is published as {@code meridian.router.admission.queued}.
+   */
   @Scheduled(fixedDelayString = "${meridian.router.admission.sweep-interval:2s}", initialDelayString = "${meridian.router.admission.sweep-interval:2s}")
   void sweep() {
-    ledger.orgsWithQueue().forEach(this::wake);
+    Map<String, Integer> depths = ledger.queueDepths();
+    queueDepth.register(depths.entrySet().stream()
+        .map(depth -> MultiGauge.Row.of(Tags.of("org", depth.getKey()), depth.getValue())).toList(), true);
+    depths.keySet().forEach(this::wake);
   }
 
   /** A restarted router wakes the workflows whose admission it may have decided but not delivered before it stopped. */

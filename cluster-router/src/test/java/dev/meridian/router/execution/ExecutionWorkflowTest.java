@@ -101,6 +101,13 @@ class ExecutionWorkflowTest {
     return new AttemptOutcome(dispatch.attemptId(), AttemptOutcome.Kind.SUCCEEDED, "{\"y\":" + (sum + 1) + "}", 0, null, List.of());
   }
 
+  /** Starts the workflow and returns at once. */
+  private void start(Plan plan) {
+    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
+    WorkflowClient.start(workflow::run, plan);
+  }
+
   private void run(Plan plan) {
     ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
@@ -153,9 +160,7 @@ class ExecutionWorkflowTest {
   @Test
   void terminateCancelsRunningAttemptsSkipsTheRestAndEndsAborted() {
     behaviour = dispatch -> dispatch.nodeId().equals("top") ? increment(dispatch) : null;
-    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(DIAMOND.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
-    WorkflowClient.start(workflow::run, DIAMOND);
+    start(DIAMOND);
     await().until(() -> calls.contains("dispatch x1/right/1 {\"x\":2}"));
 
     client.newWorkflowStub(ExecutionWorkflow.class, DIAMOND.workflowId()).terminate("enough");
@@ -169,9 +174,7 @@ class ExecutionWorkflowTest {
   void aTaskWaitsForItsAdmissionAndRunsWhenAdmittedWithItsReservationReleasedAfterwards() {
     behaviour = ExecutionWorkflowTest::increment;
     heldForQuota.add("x1/top/1");
-    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(DIAMOND.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
-    WorkflowClient.start(workflow::run, DIAMOND);
+    start(DIAMOND);
     await().until(() -> calls.contains("admission x1/top/1"));
     assertThat(calls).noneMatch(call -> call.startsWith("dispatch"));
 
@@ -186,9 +189,7 @@ class ExecutionWorkflowTest {
   void terminatingWhileATaskWaitsForQuotaTakesItOutOfTheQueue() {
     behaviour = ExecutionWorkflowTest::increment;
     heldForQuota.add("x1/top/1");
-    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(DIAMOND.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
-    WorkflowClient.start(workflow::run, DIAMOND);
+    start(DIAMOND);
     await().until(() -> calls.contains("admission x1/top/1"));
 
     client.newWorkflowStub(ExecutionWorkflow.class, DIAMOND.workflowId()).terminate("enough");
@@ -203,9 +204,7 @@ class ExecutionWorkflowTest {
   void anExecutionWaitsForItsSlotBeforeAnyTaskIsAdmitted() {
     behaviour = ExecutionWorkflowTest::increment;
     heldForQuota.add("x1");
-    ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(DIAMOND.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
-    WorkflowClient.start(workflow::run, DIAMOND);
+    start(DIAMOND);
     await().until(() -> calls.contains("admission x1"));
     assertThat(calls).noneMatch(call -> call.startsWith("admission x1/"));
 

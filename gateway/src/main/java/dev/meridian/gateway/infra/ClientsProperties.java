@@ -4,7 +4,14 @@ import jakarta.validation.constraints.NotBlank;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
-/** host:port of the internal services the gateway calls. */
+/**
+ * host:port of the internal services the gateway calls; {@code tenantServiceHttp} is where
+ * tenant-service's OAuth2 endpoints are ({@code http://host:port}).
+ */
 @Validated
 @ConfigurationProperties("meridian.gateway.clients")
-record ClientsProperties(@NotBlank String tenantService, @NotBlank String clusterRouter) {}
+public record ClientsProperties(@NotBlank String tenantService, @NotBlank String clusterRouter, String tenantServiceHttp) {
+  public ClientsProperties {
+    tenantServiceHttp = tenantServiceHttp == null ? "http://127.0.0.1:8181" : tenantServiceHttp;
+  }
+}

@@ -2,6 +2,7 @@ package dev.meridian.gateway.infra;
 
 import dev.meridian.proto.router.v1.ClusterRegistryGrpc;
 import dev.meridian.proto.router.v1.ExecutionRouterGrpc;
+import dev.meridian.proto.tenant.v1.ApiKeysGrpc;
 import dev.meridian.proto.tenant.v1.QuotaConfigGrpc;
 import dev.meridian.proto.tenant.v1.TenantDirectoryGrpc;
 import dev.meridian.tenancy.TenancyGrpc;
@@ -28,6 +29,11 @@ class GrpcClients {
   @Bean
   TenantDirectoryGrpc.TenantDirectoryBlockingStub tenantDirectory(ManagedChannel tenantServiceChannel) {
     return TenantDirectoryGrpc.newBlockingStub(tenantServiceChannel);
+  }
+
+  @Bean
+  ApiKeysGrpc.ApiKeysBlockingStub apiKeys(ManagedChannel tenantServiceChannel) {
+    return ApiKeysGrpc.newBlockingStub(tenantServiceChannel);
   }
 
   @Bean

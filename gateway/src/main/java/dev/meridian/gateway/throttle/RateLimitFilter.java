@@ -1,5 +1,6 @@
 package dev.meridian.gateway.throttle;
 
+import dev.meridian.gateway.api.Json;
 import dev.meridian.gateway.api.Refusal;
 import dev.meridian.gateway.infra.RestErrors;
 import jakarta.servlet.FilterChain;
@@ -7,13 +8,15 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every REST call under {@code /api/v1/orgs/{org}} takes a token from the org's bucket, except
@@ -24,7 +27,6 @@ class RateLimitFilter extends OncePerRequestFilter {
 
   private static final Pattern ORG_PATH = Pattern.compile("/api/v1/orgs/([^/]+)(?:/projects/([^/]+))?.*");
   private static final Pattern TERMINATE = Pattern.compile(".*/executions/[^/]+/terminate");
-  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final RateLimits limits;
 
@@ -46,9 +48,20 @@ class RateLimitFilter extends OncePerRequestFilter {
       chain.doFilter(request, response);
       return;
     }
-    ResponseEntity<?> problem = RestErrors.problem(refused.get());
+    // Written here, before Spring MVC: the same problem+json RestErrors gives, with its extra properties flattened.
+    ResponseEntity<ProblemDetail> problem = RestErrors.problem(refused.get());
+    ProblemDetail detail = problem.getBody();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", String.valueOf(detail.getType()));
+    body.put("title", detail.getTitle());
+    body.put("status", detail.getStatus());
+    body.put("detail", detail.getDetail());
+    body.put("instance", path);
+    if (detail.getProperties() != null) {
+      body.putAll(detail.getProperties());
+    }
     response.setStatus(problem.getStatusCode().value());
     problem.getHeaders().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
-    response.getOutputStream().write(JSON.writeValueAsBytes(problem.getBody()));
+    response.getOutputStream().write(Json.MAPPER.writeValueAsBytes(body));
   }
 }

@@ -102,7 +102,7 @@ class QuotaConfigService extends QuotaConfigGrpc.QuotaConfigImplBase {
   }
 
   private boolean exists(String org, String project, StreamObserver<?> response) {
-    if (!transactions.execute(tx -> store.lockOrg(org))) {
+    if (!store.orgExists(org)) {
       response.onError(Status.NOT_FOUND.withDescription("org '" + org + "' not found").asRuntimeException());
       return false;
     }

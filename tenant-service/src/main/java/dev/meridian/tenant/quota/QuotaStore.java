@@ -30,6 +30,10 @@ class QuotaStore {
     return jdbc.sql("select org_id from orgs where org_id = :org for update").param("org", org).query(String.class).optional().isPresent();
   }
 
+  boolean orgExists(String org) {
+    return jdbc.sql("select 1 from orgs where org_id = :org").param("org", org).query(Integer.class).optional().isPresent();
+  }
+
   boolean projectExists(String org, String project) {
     return jdbc.sql("select 1 from projects where org_id = :org and project_id = :project")
         .param("org", org).param("project", project).query(Integer.class).optional().isPresent();

@@ -1,0 +1,106 @@
+package dev.meridian.tenant.identity;
+
+import com.google.protobuf.util.Timestamps;
+import dev.meridian.proto.tenant.v1.ApiKey;
+import dev.meridian.proto.tenant.v1.ApiKeysGrpc;
+import dev.meridian.proto.tenant.v1.CreateApiKeyRequest;
+import dev.meridian.proto.tenant.v1.CreatedApiKey;
+import dev.meridian.proto.tenant.v1.ListApiKeysRequest;
+import dev.meridian.proto.tenant.v1.ListApiKeysResponse;
+import dev.meridian.proto.tenant.v1.ListRevokedKeysRequest;
+import dev.meridian.proto.tenant.v1.ListRevokedKeysResponse;
+import dev.meridian.proto.tenant.v1.RevokeApiKeyRequest;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.stereotype.Service;
+
+/** API keys over the internal gRPC contract: created with a secret shown once, listed without it, revoked. */
+@Service
+class ApiKeyService extends ApiKeysGrpc.ApiKeysImplBase {
+
+  static final Set<String> ROLES = Set.of("owner", "admin", "member", "viewer");
+  private static final Logger log = LoggerFactory.getLogger(ApiKeyService.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final ApiKeyStore store;
+  private final PasswordEncoder encoder;
+
+  ApiKeyService(ApiKeyStore store, PasswordEncoder encoder) {
+    this.store = store;
+    this.encoder = encoder;
+  }
+
+  @Override
+  public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreatedApiKey> response) {
+    if (!store.orgExists(request.getOrg())) {
+      response.onError(Status.NOT_FOUND.withDescription("org '" + request.getOrg() + "' not found").asRuntimeException());
+      return;
+    }
+    if (request.getName().isBlank() || request.getName().length() > 100) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("name is required (at most 100 characters)").asRuntimeException());
+      return;
+    }
+    if (!ROLES.contains(request.getRole())) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("role must be one of owner, admin, member, viewer").asRuntimeException());
+      return;
+    }
+    String id = "key_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    String clientId = "mrdk_" + random(12);
+    String secret = "mrds_" + random(32);
+    store.insert(id, request.getOrg(), request.getName(), request.getRole(), clientId, encoder.encode(secret),
+        request.getActor().isBlank() ? "unknown" : request.getActor());
+    log.info("created API key {} ({}) in org {}", id, request.getRole(), request.getOrg());
+    reply(response, CreatedApiKey.newBuilder().setKey(toProto(store.find(request.getOrg(), id).orElseThrow()))
+        .setClientSecret(secret).build());
+  }
+
+  @Override
+  public void listApiKeys(ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> response) {
+    ListApiKeysResponse.Builder list = ListApiKeysResponse.newBuilder();
+    store.ofOrg(request.getOrg()).forEach(key -> list.addItems(toProto(key)));
+    reply(response, list.build());
+  }
+
+  @Override
+  public void revokeApiKey(RevokeApiKeyRequest request, StreamObserver<ApiKey> response) {
+    store.revoke(request.getOrg(), request.getId());
+    store.find(request.getOrg(), request.getId()).ifPresentOrElse(key -> {
+      log.info("revoked API key {} of org {}", key.id(), key.org());
+      reply(response, toProto(key));
+    }, () -> response.onError(Status.NOT_FOUND.withDescription("API key '" + request.getId() + "' not found").asRuntimeException()));
+  }
+
+  @Override
+  public void listRevokedKeys(ListRevokedKeysRequest request, StreamObserver<ListRevokedKeysResponse> response) {
+    Instant since = request.hasSince() ? Instant.ofEpochMilli(Timestamps.toMillis(request.getSince())) : Instant.EPOCH;
+    reply(response, ListRevokedKeysResponse.newBuilder().addAllKeyIds(store.revokedSince(since)).build());
+  }
+
+  private static ApiKey toProto(ApiKeyStore.KeyRow key) {
+    ApiKey.Builder proto = ApiKey.newBuilder().setId(key.id()).setOrg(key.org()).setName(key.name()).setRole(key.role())
+        .setClientId(key.clientId()).setCreatedAt(Timestamps.fromMillis(key.createdAt().toEpochMilli())).setCreatedBy(key.createdBy());
+    if (key.revokedAt() != null) {
+      proto.setRevokedAt(Timestamps.fromMillis(key.revokedAt().toEpochMilli()));
+    }
+    return proto.build();
+  }
+
+  private static String random(int bytes) {
+    byte[] value = new byte[bytes];
+    RANDOM.nextBytes(value);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(value);
+  }
+
+  private static <T> void reply(StreamObserver<T> response, T value) {
+    response.onNext(value);
+    response.onCompleted();
+  }
+}
