@@ -1,13 +1,12 @@
 package dev.meridian.tenant.identity;
 
 import java.util.List;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.oauth2.server.authorization.OAuth2AuthorizationServerConfigurer;
-import org.springframework.security.crypto.factory.PasswordEncoderFactories;
-import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
@@ -21,6 +20,7 @@ import org.springframework.security.web.SecurityFilterChain;
  * what it may do there ({@code role: operator} and no org for the platform operator).
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 class AuthorizationServer {
 
   @Bean
@@ -46,11 +46,6 @@ class AuthorizationServer {
   @Bean
   AuthorizationServerSettings authorizationServerSettings(IdentityProperties properties) {
     return AuthorizationServerSettings.builder().issuer(properties.issuer()).build();
-  }
-
-  @Bean
-  PasswordEncoder passwordEncoder() {
-    return PasswordEncoderFactories.createDelegatingPasswordEncoder();
   }
 
   @Bean
