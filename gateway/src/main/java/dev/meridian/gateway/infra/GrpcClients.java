@@ -32,7 +32,7 @@ class GrpcClients {
   }
 
   @Bean
-  ApiKeysGrpc.ApiKeysBlockingStub apiKeys(ManagedChannel tenantServiceChannel) {
+  ApiKeysGrpc.ApiKeysBlockingStub apiKeysStub(ManagedChannel tenantServiceChannel) {
     return ApiKeysGrpc.newBlockingStub(tenantServiceChannel);
   }
 
