@@ -35,8 +35,8 @@ public final class RateLimitLoad {
         Duration.ofMinutes(2)))) {
       MeridianClient api = new MeridianClient(stack.gatewayUrl());
       api.post("/api/v1/orgs", Map.of("slug", "edge", "name", "Edge", "ownerEmail", "edge@meridian.local"));
-      api.post("/api/v1/orgs/edge/projects", Map.of("id", "p"));
-      String scope = "/api/v1/orgs/edge/projects/p/domains/development";
+      api.post("/api/v1/orgs/edge/projects", Map.of("id", "edge-project"));
+      String scope = "/api/v1/orgs/edge/projects/edge-project/domains/development";
       dev.meridian.devstack.Examples.register(api, scope);
       var launched = api.post(scope + "/executions", Map.of("launchPlan", Map.of("name", "quickstart.fanout", "version", "1"),
           "inputs", Map.of("n", 2)));
