@@ -109,6 +109,34 @@ public final class LocalStack implements AutoCloseable {
 
   private Operator operator;
 
+  /** A REST client of this stack acting as the platform operator. */
+  public MeridianClient operatorClient() {
+    Operator op = operator();
+    return new MeridianClient(gatewayUrl(), new MeridianClient.Credentials(op.clientId(), op.clientSecret()));
+  }
+
+  /**
+   * Creates org {@code slug} as the operator, and an owner API key in it; returns a client acting
+   * with that key.
+   */
+  public MeridianClient newOrg(String slug, String name, String ownerEmail) {
+    MeridianClient operator = operatorClient();
+    MeridianClient.Response org = operator.post("/api/v1/orgs", Map.of("slug", slug, "name", name, "ownerEmail", ownerEmail));
+    if (org.status() != 201) {
+      throw new IllegalStateException("could not create org " + slug + ": " + org.status() + " " + org.body());
+    }
+    return operator.as(apiKey(operator, slug, "owner"));
+  }
+
+  /** Creates an API key with {@code role} in {@code org}, as {@code creator}. */
+  public static MeridianClient.Credentials apiKey(MeridianClient creator, String org, String role) {
+    MeridianClient.Response key = creator.post("/api/v1/orgs/" + org + "/api-keys", Map.of("name", role + "-key", "role", role));
+    if (key.status() != 201) {
+      throw new IllegalStateException("could not create an API key in " + org + ": " + key.status() + " " + key.body());
+    }
+    return new MeridianClient.Credentials(key.body().get("clientId").asString(), key.body().get("clientSecret").asString());
+  }
+
   private void define() {
     Layout ports = options.layout();
     Operator operator = operator();
@@ -120,6 +148,8 @@ public final class LocalStack implements AutoCloseable {
         "--spring.grpc.server.port=" + ports.tenantGrpc(),
         "--spring.datasource.url=" + jdbc + "?currentSchema=tenant",
         "--meridian.tenant.identity.issuer=http://127.0.0.1:" + ports.tenantHttp(),
+        // On one's own machine a token may last a working day; hosted, the default is 15 minutes.
+        "--meridian.tenant.identity.access-token-ttl=8h",
         "--meridian.tenant.identity.operator.client-id=" + operator.clientId(),
         "--meridian.tenant.identity.operator.client-secret=" + operator.clientSecret())));
     services.put("cluster-router", service("cluster-router", logs, ports.routerHttp(), List.of(
@@ -138,6 +168,8 @@ public final class LocalStack implements AutoCloseable {
         "--spring.datasource.url=" + jdbc + "?currentSchema=gateway",
         "--meridian.gateway.clients.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
         "--meridian.gateway.clients.tenant-service-http=http://127.0.0.1:" + ports.tenantHttp(),
+        "--meridian.gateway.identity.issuer=http://127.0.0.1:" + ports.tenantHttp(),
+        "--management.endpoints.web.exposure.include=health,mappings",
         "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc(),
         "--meridian.gateway.clusters.agent-endpoint=127.0.0.1:" + ports.routerGrpc())));
     services.put("execution-agent", agent("execution-agent", sharedClusterToken, AgentOptions.process(options.home().resolve("agent"))));

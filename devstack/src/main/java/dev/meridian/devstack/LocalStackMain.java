@@ -37,24 +37,42 @@ public final class LocalStackMain {
       stack.close();
     }, "meridian-down"));
 
-    MeridianClient client = new MeridianClient(stack.gatewayUrl());
-    seed(client);
+    MeridianClient client = seed(stack, home);
     SimGpuCluster.start(stack, client);
     Files.writeString(home.resolve("summary.txt"), summary(stack, home));
     Files.writeString(home.resolve("ready"), Long.toString(ProcessHandle.current().pid()));
     Thread.currentThread().join();
   }
 
-  private static void seed(MeridianClient client) {
-    var org = client.post("/api/v1/orgs", Map.of("slug", "demo", "name", "Demo", "ownerEmail", "demo@meridian.local"));
+  /** Org demo (created by the operator) and its owner API key, kept in {@code demo-api-key.json} across restarts. */
+  private static MeridianClient seed(LocalStack stack, Path home) throws IOException {
+    MeridianClient operator = stack.operatorClient();
+    var org = operator.post("/api/v1/orgs", Map.of("slug", "demo", "name", "Demo", "ownerEmail", "demo@meridian.local"));
     if (org.status() != 201 && org.status() != 409) {
       throw new IllegalStateException("could not create org demo: " + org.status() + " " + org.body());
+    }
+    Path keyFile = home.resolve("demo-api-key.json");
+    MeridianClient client = null;
+    if (Files.exists(keyFile)) {
+      var saved = MeridianClient.JSON.readTree(Files.readString(keyFile));
+      client = operator.as(new MeridianClient.Credentials(saved.get("clientId").asString(), saved.get("clientSecret").asString()));
+      try {
+        client.token();
+      } catch (IllegalStateException revoked) {
+        client = null;
+      }
+    }
+    if (client == null) {
+      MeridianClient.Credentials key = LocalStack.apiKey(operator, "demo", "owner");
+      Files.writeString(keyFile, MeridianClient.JSON.writeValueAsString(Map.of("clientId", key.clientId(), "clientSecret", key.clientSecret())));
+      client = operator.as(key);
     }
     var project = client.post("/api/v1/orgs/demo/projects", Map.of("id", "quickstart", "name", "Quickstart"));
     if (project.status() != 201 && project.status() != 409) {
       throw new IllegalStateException("could not create project quickstart: " + project.status() + " " + project.body());
     }
     Examples.register(client, "/api/v1/orgs/demo/projects/quickstart/domains/development");
+    return client;
   }
 
   private static String summary(LocalStack stack, Path home) {
@@ -70,15 +88,19 @@ public final class LocalStackMain {
                       workflow and launch plan quickstart.fanout version 1 (fan-out, fan-in),
                       workflow quickstart.gpu version 1 (needs nvidia-h100 GPUs)
           Clusters    local (runs tasks as processes, serves every org) and sim-gpu
-                      (simulated, 8 × nvidia-h100, org demo): curl -s %1$s/orgs/demo/clusters
+                      (simulated, 8 × nvidia-h100, org demo): GET %1$s/orgs/demo/clusters
+
+        Every API call needs an access token. Org demo's owner API key is in %8$s;
+        get a token for it (valid 8 hours here) with:
+          TOKEN=$(./meridian token)
 
         Launch the example (prints the new execution; note its "id"):
-          curl -s -X POST %4$s/executions \\
+          curl -s -X POST %4$s/executions -H "Authorization: Bearer $TOKEN" \\
                -H 'Content-Type: application/json' -H 'Idempotency-Key: my-first-run' \\
                -d '{"launchPlan":{"name":"quickstart.fanout","version":"1"},"inputs":{"n":4}}'
 
         Watch it:
-          curl -s %4$s/executions/<id>
+          curl -s -H "Authorization: Bearer $TOKEN" %4$s/executions/<id>
 
         Attach another agent (register a cluster first; its answer has the token):
           ./meridian agent --token <token> --backend simulated --gpus nvidia-a10=4
@@ -89,6 +111,6 @@ public final class LocalStackMain {
         Task logs    %6$s (one directory per attempt)
         Stop         ./meridian down
         """.formatted(api, stack.options().layout().gatewayGrpc(), stack.gatewayUrl(), scope,
-        home.resolve("logs"), home.resolve("agent"), home.resolve("operator.json"));
+        home.resolve("logs"), home.resolve("agent"), home.resolve("operator.json"), home.resolve("demo-api-key.json"));
   }
 }

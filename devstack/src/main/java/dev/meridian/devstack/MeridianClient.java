@@ -6,20 +6,63 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A plain REST client of the public API, as a CI job would use it. */
+/**
+ * A plain REST client of the public API, as a CI job would use it: with an API key's credentials it
+ * gets an access token from {@code /oauth2/token} and a fresh one before it expires.
+ */
 public final class MeridianClient {
 
   public static final JsonMapper JSON = JsonMapper.builder().build();
 
+  /** An API key's (or the platform operator's) client credentials. */
+  public record Credentials(String clientId, String clientSecret) {}
+
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String baseUrl;
+  private final Credentials credentials;
+  private String token;
+  private Instant renewAt = Instant.MIN;
 
+  /** Sends no token: for calls that need none, and for proving that the others do. */
   public MeridianClient(String baseUrl) {
+    this(baseUrl, null);
+  }
+
+  public MeridianClient(String baseUrl, Credentials credentials) {
     this.baseUrl = baseUrl;
+    this.credentials = credentials;
+  }
+
+  /** A current access token of these credentials. */
+  public synchronized String token() {
+    if (credentials == null) {
+      throw new IllegalStateException("this client has no credentials");
+    }
+    if (token == null || Instant.now().isAfter(renewAt)) {
+      String basic = Base64.getEncoder().encodeToString((credentials.clientId() + ":" + credentials.clientSecret())
+          .getBytes(StandardCharsets.UTF_8));
+      Response response = send(HttpRequest.newBuilder(URI.create(baseUrl + "/oauth2/token"))
+          .header("Authorization", "Basic " + basic).header("Content-Type", "application/x-www-form-urlencoded")
+          .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")), false);
+      if (response.status() != 200) {
+        throw new IllegalStateException("no access token for " + credentials.clientId() + ": " + response.status() + " " + response.body());
+      }
+      token = response.body().get("access_token").asString();
+      renewAt = Instant.now().plusSeconds(response.body().get("expires_in").asLong() * 4 / 5);
+    }
+    return token;
+  }
+
+  /** A client of the same API with other credentials. */
+  public MeridianClient as(Credentials other) {
+    return new MeridianClient(baseUrl, other);
   }
 
   public record Response(int status, JsonNode body, HttpResponse<String> raw) {
@@ -56,6 +99,13 @@ public final class MeridianClient {
   }
 
   private Response send(HttpRequest.Builder request) {
+    return send(request, credentials != null);
+  }
+
+  private Response send(HttpRequest.Builder request, boolean authenticated) {
+    if (authenticated) {
+      request.header("Authorization", "Bearer " + token());
+    }
     try {
       HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
       JsonNode body = response.body() == null || response.body().isBlank() ? JSON.missingNode() : JSON.readTree(response.body());

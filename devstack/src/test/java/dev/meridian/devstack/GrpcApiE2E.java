@@ -20,9 +20,9 @@ import dev.meridian.proto.api.v1.Scope;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -33,7 +33,7 @@ class GrpcApiE2E {
   private ManagedChannel channel;
 
   private ExecutionServiceGrpc.ExecutionServiceBlockingStub executions(LocalStackExtension.Tenant tenant) {
-    channel = NettyChannelBuilder.forTarget(tenant.stack().gatewayGrpcTarget()).usePlaintext().build();
+    channel = LocalStackExtension.grpc(tenant);
     return ExecutionServiceGrpc.newBlockingStub(channel);
   }
 
@@ -99,8 +99,13 @@ class GrpcApiE2E {
     LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
     var stub = executions(tenant);
     Scope theirs = Scope.newBuilder().setOrg(other.org()).setProject("proj").setDomain("development").build();
-    String theirExecution = stub.createExecution(CreateExecutionRequest.newBuilder().setScope(theirs).setExecution(launchPlanRun(1)).build())
-        .getFieldsOrThrow("id").getStringValue();
+    String theirExecution = ExecutionE2E.launch(other, Map.of("launchPlan", Map.of("name", "quickstart.fanout", "version", "1"),
+        "inputs", Map.of("n", 1)));
+
+    assertThatThrownBy(() -> stub.createExecution(CreateExecutionRequest.newBuilder().setScope(theirs).setExecution(launchPlanRun(1)).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(() -> stub.getExecution(ExecutionRef.newBuilder().setScope(theirs).setId(theirExecution).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
 
     assertThatThrownBy(() -> stub.getExecution(ExecutionRef.newBuilder().setScope(scope(tenant)).setId(theirExecution).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));

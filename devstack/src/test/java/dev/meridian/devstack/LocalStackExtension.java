@@ -39,7 +39,7 @@ final class LocalStackExtension implements ParameterResolver {
     return stack;
   }
 
-  /** A fresh org of the shared stack, seen through the public API only. */
+  /** A fresh org of the shared stack, seen through the public API only, by an owner API key of it. */
   record Tenant(LocalStack stack, MeridianClient api, String org, String scope) {
     String execution(String id) {
       return scope + "/executions/" + id;
@@ -48,13 +48,25 @@ final class LocalStackExtension implements ParameterResolver {
 
   static Tenant newTenant() {
     LocalStack stack = stack();
-    MeridianClient api = new MeridianClient(stack.gatewayUrl());
     String org = TestSlice.newOrg();
-    expect(api.post("/api/v1/orgs", Map.of("slug", org, "name", org, "ownerEmail", "owner@" + org + ".test")), 201);
+    MeridianClient api = stack.newOrg(org, org, "owner@" + org + ".test");
     expect(api.post("/api/v1/orgs/" + org + "/projects", Map.of("id", "proj", "name", "Proj")), 201);
     String scope = "/api/v1/orgs/" + org + "/projects/proj/domains/development";
     Examples.register(api, scope);
     return new Tenant(stack, api, org, scope);
+  }
+
+  /** A channel to the gateway's gRPC API whose calls carry the tenant's access token. */
+  static io.grpc.ManagedChannel grpc(Tenant tenant) {
+    io.grpc.Metadata.Key<String> authorization = io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    return io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(tenant.stack().gatewayGrpcTarget()).usePlaintext()
+        .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(bearer(authorization, tenant.api().token()))).build();
+  }
+
+  private static io.grpc.Metadata bearer(io.grpc.Metadata.Key<String> key, String token) {
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(key, "Bearer " + token);
+    return headers;
   }
 
   private static void expect(MeridianClient.Response response, int status) {

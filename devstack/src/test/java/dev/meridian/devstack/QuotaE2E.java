@@ -11,7 +11,6 @@ import dev.meridian.proto.api.v1.Scope;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -134,7 +133,7 @@ class QuotaE2E {
     assertThat(changes.get(0).get("project").asString()).isEqualTo("proj");
     assertThat(changes.get(0).get("after").get("borrow").asBoolean()).isFalse();
     assertThat(changes.get(1).get("before").isNull()).isTrue();
-    assertThat(changes.get(1).get("actor").asString()).startsWith("unauthenticated caller at ");
+    assertThat(changes.get(1).get("actor").asString()).startsWith("API key key_").contains("(owner) from ");
 
     LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
     assertThat(other.api().get(quota(other)).body().get("gpus").isEmpty()).isTrue();
@@ -203,7 +202,7 @@ class QuotaE2E {
     Thread.sleep(TimeUnit.SECONDS.toMillis(retryAfter));
     assertThat(tenant.api().get(tenant.execution(id)).status()).as("retrying after Retry-After succeeds").isEqualTo(200);
 
-    ManagedChannel channel = NettyChannelBuilder.forTarget(tenant.stack().gatewayGrpcTarget()).usePlaintext().build();
+    ManagedChannel channel = LocalStackExtension.grpc(tenant);
     try {
       var executions = ExecutionServiceGrpc.newBlockingStub(channel);
       ExecutionRef ref = ExecutionRef.newBuilder().setId(id)

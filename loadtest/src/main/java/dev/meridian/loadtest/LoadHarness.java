@@ -50,7 +50,7 @@ public final class LoadHarness {
     int executions = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     Path home = Files.createTempDirectory("meridian-load-");
     try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, repository(), LocalStack.Layout.free(), false, Duration.ofMinutes(2)))) {
-      MeridianClient api = new MeridianClient(stack.gatewayUrl());
+      MeridianClient api = stack.newOrg("bench", "Bench", "bench@meridian.local");
       String scope = seed(api);
       double temporalStarts = temporalStartRate(stack.infrastructure().temporal().target(), 2000);
       List<Level> results = new ArrayList<>();
@@ -72,7 +72,6 @@ public final class LoadHarness {
   }
 
   private static String seed(MeridianClient api) {
-    check(api.post("/api/v1/orgs", Map.of("slug", "bench", "name", "Bench", "ownerEmail", "bench@meridian.local")), 201);
     check(api.post("/api/v1/orgs/bench/projects", Map.of("id", "load")), 201);
     // The harness measures dispatch, not the edge: lift the org's API rate limit far above what it sends.
     check(api.put("/api/v1/orgs/bench/quota", Map.of("requestsPerSecond", 100_000)), 200);

@@ -33,8 +33,7 @@ public final class RateLimitLoad {
     Path home = Files.createTempDirectory("meridian-ratelimit-");
     try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, LoadHarness.repository(), LocalStack.Layout.free(), false,
         Duration.ofMinutes(2)))) {
-      MeridianClient api = new MeridianClient(stack.gatewayUrl());
-      api.post("/api/v1/orgs", Map.of("slug", "edge", "name", "Edge", "ownerEmail", "edge@meridian.local"));
+      MeridianClient api = stack.newOrg("edge", "Edge", "edge@meridian.local");
       api.post("/api/v1/orgs/edge/projects", Map.of("id", "edge-project"));
       String scope = "/api/v1/orgs/edge/projects/edge-project/domains/development";
       dev.meridian.devstack.Examples.register(api, scope);

@@ -30,7 +30,7 @@ class ApiKeyController {
   /** 201 {@code {id, clientId, clientSecret, ...}}: the only time the secret is shown. */
   @PostMapping
   ResponseEntity<?> create(@PathVariable String org, @RequestBody JsonNode body, HttpServletRequest request) {
-    return RestErrors.respond(keys.create(org, body, "unauthenticated caller at " + request.getRemoteAddr()), created -> {
+    return RestErrors.respond(keys.create(org, body, Caller.current() + " from " + request.getRemoteAddr()), created -> {
       Map<String, Object> view = view(created.getKey());
       view.put("clientSecret", created.getClientSecret());
       return view;

@@ -1,5 +1,6 @@
 package dev.meridian.gateway.quota;
 
+import dev.meridian.gateway.identity.Caller;
 import dev.meridian.gateway.infra.RestErrors;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.ResponseEntity;
@@ -51,8 +52,7 @@ class QuotaController {
     return RestErrors.respond(quotas.changes(org, limit), QuotaViews::changes);
   }
 
-  /** Until callers authenticate (issue 3) the audit trail can only name where a change came from. */
   static String actor(HttpServletRequest request) {
-    return "unauthenticated caller at " + request.getRemoteAddr();
+    return Caller.current() + " from " + request.getRemoteAddr();
   }
 }

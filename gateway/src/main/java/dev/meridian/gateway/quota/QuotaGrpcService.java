@@ -2,6 +2,7 @@ package dev.meridian.gateway.quota;
 
 import com.google.protobuf.Struct;
 import dev.meridian.gateway.api.Structs;
+import dev.meridian.gateway.identity.Caller;
 import dev.meridian.gateway.infra.GrpcErrors;
 import dev.meridian.proto.api.v1.OrgRef;
 import dev.meridian.proto.api.v1.QuotaRef;
@@ -29,7 +30,7 @@ class QuotaGrpcService extends QuotaServiceGrpc.QuotaServiceImplBase {
   @Override
   public void setQuota(SetQuotaRequest request, StreamObserver<Struct> response) {
     GrpcErrors.respond(quotas.set(request.getOrg(), request.getProject().isEmpty() ? null : request.getProject(),
-        Structs.toJson(request.getQuota()), "unauthenticated gRPC caller"), quota -> Structs.toStruct(QuotaViews.quota(quota)), response);
+        Structs.toJson(request.getQuota()), Caller.current() + " over gRPC"), quota -> Structs.toStruct(QuotaViews.quota(quota)), response);
   }
 
   @Override

@@ -1,8 +1,8 @@
 package dev.meridian.gateway.throttle;
 
-import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
 import dev.meridian.gateway.api.Refusal;
+import dev.meridian.gateway.api.RequestOrg;
 import dev.meridian.gateway.infra.GrpcErrors;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -62,20 +62,6 @@ class RateLimitInterceptor implements ServerInterceptor {
   }
 
   private Optional<Refusal.Throttled> take(Message request) {
-    String org = field(request, "org");
-    String project = null;
-    if (org == null && request.getDescriptorForType().findFieldByName("scope") instanceof Descriptors.FieldDescriptor scope
-        && request.getField(scope) instanceof Message scoped) {
-      org = field(scoped, "org");
-      project = field(scoped, "project");
-    } else if (org != null) {
-      project = field(request, "project");
-    }
-    return org == null || org.isEmpty() ? Optional.empty() : limits.take(org, project == null || project.isEmpty() ? null : project);
-  }
-
-  private static String field(Message message, String name) {
-    Descriptors.FieldDescriptor field = message.getDescriptorForType().findFieldByName(name);
-    return field != null && field.getType() == Descriptors.FieldDescriptor.Type.STRING ? (String) message.getField(field) : null;
+    return RequestOrg.of(request).flatMap(named -> limits.take(named.org(), named.project()));
   }
 }
