@@ -169,6 +169,8 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.gateway.clients.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
         "--meridian.gateway.clients.tenant-service-http=http://127.0.0.1:" + ports.tenantHttp(),
         "--meridian.gateway.identity.issuer=http://127.0.0.1:" + ports.tenantHttp(),
+        // Everything here (tests, load harnesses, you) comes from one address.
+        "--meridian.gateway.identity.login.per-address-per-minute=6000",
         "--management.endpoints.web.exposure.include=health,mappings",
         "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc(),
         "--meridian.gateway.clusters.agent-endpoint=127.0.0.1:" + ports.routerGrpc())));

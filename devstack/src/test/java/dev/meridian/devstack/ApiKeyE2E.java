@@ -96,4 +96,23 @@ class ApiKeyE2E {
     assertThat(claims(MeridianClient.JSON.readTree(token.body()).get("access_token").asString()).get("role").asString()).isEqualTo("operator");
     assertThat(token(tenant.stack(), operator.clientId(), "wrong").statusCode()).isEqualTo(401);
   }
+
+  @Test
+  void guessingAKeysSecretIsStoppedAfterTenWrongTriesWhileOtherKeysWorkOn(LocalStackExtension.Tenant tenant) throws Exception {
+    String keys = "/api/v1/orgs/" + tenant.org() + "/api-keys";
+    var target = tenant.api().post(keys, Map.of("name", "target", "role", "viewer")).body();
+    var bystander = tenant.api().post(keys, Map.of("name", "bystander", "role", "viewer")).body();
+    String clientId = target.get("clientId").asString();
+    for (int i = 0; i < 10; i++) {
+      assertThat(token(tenant.stack(), clientId, "mrds_guess" + i).statusCode()).isEqualTo(401);
+    }
+
+    HttpResponse<String> stopped = token(tenant.stack(), clientId, target.get("clientSecret").asString());
+
+    assertThat(stopped.statusCode()).as("even the right secret waits now").isEqualTo(429);
+    assertThat(Long.parseLong(stopped.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 600L);
+    assertThat(stopped.body()).contains("too many wrong secrets");
+    assertThat(token(tenant.stack(), bystander.get("clientId").asString(), bystander.get("clientSecret").asString()).statusCode())
+        .isEqualTo(200);
+  }
 }

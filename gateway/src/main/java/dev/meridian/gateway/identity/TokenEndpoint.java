@@ -3,7 +3,11 @@ package dev.meridian.gateway.identity;
 import dev.meridian.gateway.api.Refusal;
 import dev.meridian.gateway.infra.ClientsProperties;
 import dev.meridian.gateway.infra.RestErrors;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,14 +30,42 @@ class TokenEndpoint {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final URI tokenUri;
+  private final LoginThrottle throttle;
 
-  TokenEndpoint(ClientsProperties clients) {
+  TokenEndpoint(ClientsProperties clients, LoginThrottle throttle) {
     this.tokenUri = URI.create(clients.tenantServiceHttp() + "/oauth2/token");
+    this.throttle = throttle;
+  }
+
+  /** The client id of HTTP Basic credentials, or of a {@code client_id} form field; null if neither. */
+  static String clientId(String authorization, String form) {
+    if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+      try {
+        String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+        int colon = decoded.indexOf(':');
+        return URLDecoder.decode(colon < 0 ? decoded : decoded.substring(0, colon), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException malformed) {
+        return null;
+      }
+    }
+    if (form != null) {
+      for (String field : form.split("&")) {
+        if (field.startsWith("client_id=")) {
+          return URLDecoder.decode(field.substring("client_id=".length()), StandardCharsets.UTF_8);
+        }
+      }
+    }
+    return null;
   }
 
   @PostMapping(path = "/oauth2/token", consumes = "application/x-www-form-urlencoded")
   ResponseEntity<?> token(@RequestBody(required = false) String form,
-      @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String authorization) {
+      @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String authorization, HttpServletRequest servlet) {
+    String clientId = clientId(authorization, form);
+    var refused = throttle.admit(servlet.getRemoteAddr(), clientId);
+    if (refused.isPresent()) {
+      return RestErrors.problem(refused.get());
+    }
     HttpRequest.Builder request = HttpRequest.newBuilder(tokenUri).timeout(Duration.ofSeconds(10))
         .header(HttpHeaders.CONTENT_TYPE, "application/x-www-form-urlencoded")
         .POST(HttpRequest.BodyPublishers.ofString(form == null ? "" : form));
@@ -42,6 +74,9 @@ class TokenEndpoint {
     }
     try {
       HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      if (answer.statusCode() == 401) {
+        throttle.failed(clientId);
+      }
       return ResponseEntity.status(answer.statusCode())
           .header(HttpHeaders.CONTENT_TYPE, answer.headers().firstValue(HttpHeaders.CONTENT_TYPE).orElse("application/json"))
           .header(HttpHeaders.CACHE_CONTROL, "no-store")
