@@ -15,7 +15,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -49,24 +51,21 @@ class AdmissionUnderFailureE2E {
       QuotaE2E.registerGpuFan(tenant, tenant.scope(), TASKS_PER_EXECUTION);
       assertThat(tenant.api().put("/api/v1/orgs/" + tenant.org() + "/quota", Map.of("gpus", Map.of("nvidia-h100", QUOTA))).status())
           .isEqualTo(200);
-      Thread.sleep(2_500); // the router re-reads quotas every two seconds
 
       try (Connection db = DriverManager.getConnection(tenant.stack().infrastructure().postgres().jdbcUrl(), "postgres", "")) {
-        AtomicBoolean sampling = new AtomicBoolean(true);
         AtomicInteger mostReserved = new AtomicInteger();
         AtomicInteger samples = new AtomicInteger();
-        CompletableFuture<Void> sampler = CompletableFuture.runAsync(() -> {
-          try (Connection own = DriverManager.getConnection(tenant.stack().infrastructure().postgres().jdbcUrl(), "postgres", "")) {
-            while (sampling.get()) {
-              mostReserved.accumulateAndGet(number(own, "select coalesce(sum(gpus), 0) from router.admissions where org_id = ? and state = 'ADMITTED'",
-                  tenant.org()), Math::max);
-              samples.incrementAndGet();
-              Thread.sleep(10);
-            }
-          } catch (SQLException | InterruptedException e) {
+        Connection own = DriverManager.getConnection(tenant.stack().infrastructure().postgres().jdbcUrl(), "postgres", "");
+        ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor();
+        ScheduledFuture<?> sampler = sampling.scheduleAtFixedRate(() -> {
+          try {
+            mostReserved.accumulateAndGet(number(own, "select coalesce(sum(gpus), 0) from router.admissions where org_id = ? and state = 'ADMITTED'",
+                tenant.org()), Math::max);
+            samples.incrementAndGet();
+          } catch (SQLException e) {
             throw new IllegalStateException(e);
           }
-        });
+        }, 0, 10, TimeUnit.MILLISECONDS);
 
         List<String> ids;
         try (ExecutorService launchers = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -89,8 +88,9 @@ class AdmissionUnderFailureE2E {
               .anyMatch(a -> a.get("phase").asString().equals("SUCCEEDED"))).isTrue());
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> number(db, "select count(*) from router.admissions where org_id = ?", tenant.org()) == 0);
-        sampling.set(false);
-        sampler.join();
+        assertThat(sampler.isDone()).as("the ledger was sampled throughout").isFalse();
+        sampling.shutdownNow();
+        own.close();
 
         assertThat(mostReserved.get()).as("most GPUs reserved at once, over %d samples", samples.get()).isLessThanOrEqualTo(QUOTA);
         assertThat(mostReserved.get()).as("the quota was actually used").isEqualTo(QUOTA);

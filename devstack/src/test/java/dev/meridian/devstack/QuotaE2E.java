@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -180,16 +181,13 @@ class QuotaE2E {
   void overTheRateLimitCallsGet429WithAnHonestRetryAfterAndTerminateStillWorks(LocalStackExtension.Tenant tenant) throws Exception {
     String id = ExecutionE2E.launch(tenant, Map.of("launchPlan", Map.of("name", "quickstart.fanout", "version", "1"), "inputs", Map.of("n", 3)));
     assertThat(tenant.api().put(quota(tenant), Map.of("requestsPerSecond", 2)).status()).isEqualTo(200);
-    Thread.sleep(3_000); // the gateway re-reads rates every two seconds
-
-    MeridianClient.Response refused = null;
-    for (int i = 0; i < 20 && refused == null; i++) {
-      var response = tenant.api().get(tenant.execution(id));
-      if (response.status() == 429) {
-        refused = response;
-      }
-    }
-    assertThat(refused).as("20 reads at once against 2 per second").isNotNull();
+    // The gateway re-reads rates every two seconds; from then on, reads in a burst are refused.
+    AtomicReference<MeridianClient.Response> throttled = new AtomicReference<>();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      throttled.set(tenant.api().get(tenant.execution(id)));
+      assertThat(throttled.get().status()).isEqualTo(429);
+    });
+    MeridianClient.Response refused = throttled.get();
     assertThat(refused.body().get("type").asString()).endsWith("/too-many-requests");
     assertThat(refused.header("Content-Type")).isEqualTo("application/problem+json");
     long retryAfter = Long.parseLong(refused.header("Retry-After"));
@@ -199,8 +197,8 @@ class QuotaE2E {
     var terminated = tenant.api().post(tenant.execution(id) + "/terminate", Map.of("reason", "overloaded"));
     assertThat(terminated.status()).as("terminate is never throttled").isEqualTo(200);
 
-    Thread.sleep(TimeUnit.SECONDS.toMillis(retryAfter));
-    assertThat(tenant.api().get(tenant.execution(id)).status()).as("retrying after Retry-After succeeds").isEqualTo(200);
+    retryOnceAfter(Duration.ofSeconds(retryAfter), () -> assertThat(tenant.api().get(tenant.execution(id)).status())
+        .as("retrying after Retry-After succeeds").isEqualTo(200));
 
     ManagedChannel channel = LocalStackExtension.grpc(tenant);
     try {
@@ -229,7 +227,6 @@ class QuotaE2E {
     cluster(tenant, 4, Duration.ofSeconds(3));
     registerGpuFan(tenant, tenant.scope(), 1);
     assertThat(tenant.api().put(quota(tenant), Map.of("gpus", Map.of("nvidia-h100", 1), "maxQueuedExecutions", 1)).status()).isEqualTo(200);
-    Thread.sleep(2_500); // the router re-reads quotas every two seconds
     Map<String, Object> fan = Map.of("workflow", Map.of("name", "fan", "version", "1"));
     String running = ExecutionE2E.launch(tenant, fan);
     await().atMost(Duration.ofSeconds(20)).until(() -> tenant.api().get(tenant.execution(running)).body().get("phase").asString().equals("RUNNING"));
@@ -241,8 +238,13 @@ class QuotaE2E {
     assertThat(tenant.api().get(tenant.scope() + "/executions").body().get("items")).hasSize(2);
 
     // Honest: the queued execution starts when the running one's three seconds are over, well within Retry-After.
-    Thread.sleep(TimeUnit.SECONDS.toMillis(Long.parseLong(refused.header("Retry-After"))));
-    String third = ExecutionE2E.launch(tenant, fan);
+    AtomicReference<String> launched = new AtomicReference<>();
+    retryOnceAfter(Duration.ofSeconds(Long.parseLong(refused.header("Retry-After"))), () -> {
+      var retried = tenant.api().post(tenant.scope() + "/executions", fan);
+      assertThat(retried.status()).as("retrying after Retry-After succeeds: %s", retried.body()).isEqualTo(201);
+      launched.set(retried.body().get("id").asString());
+    });
+    String third = launched.get();
     assertThat(tenant.api().get(tenant.execution(queued)).body().get("phase").asString()).isNotEqualTo("QUEUED");
 
     // Overloaded again: a cancel still goes through and makes room at once.
@@ -269,5 +271,10 @@ class QuotaE2E {
 
     assertThat(java.time.Instant.parse(urgentEnded.get("startedAt").asString()))
         .isBefore(java.time.Instant.parse(olderEnded.get("startedAt").asString()));
+  }
+
+  /** Honest Retry-After: one attempt, exactly when the server said to come back, must pass. */
+  private static void retryOnceAfter(Duration retryAfter, org.awaitility.core.ThrowingRunnable attempt) {
+    await().pollDelay(retryAfter).pollInterval(retryAfter.plusSeconds(10)).atMost(retryAfter.plusSeconds(1)).untilAsserted(attempt);
   }
 }
