@@ -29,7 +29,8 @@ public final class Downstream {
     String description = e.getStatus().getDescription() == null ? service + " refused the request" : e.getStatus().getDescription();
     return switch (e.getStatus().getCode()) {
       case NOT_FOUND -> Optional.of(new Refusal.NotFound(description));
-      case ALREADY_EXISTS, FAILED_PRECONDITION -> Optional.of(new Refusal.Conflict(description));
+      case ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED -> Optional.of(new Refusal.Conflict(description));
+      case PERMISSION_DENIED -> Optional.of(new Refusal.Forbidden(description));
       case INVALID_ARGUMENT -> Optional.of(new Refusal.Invalid(description, violations(e)));
       case UNAVAILABLE, DEADLINE_EXCEEDED -> Optional.of(new Refusal.Unavailable(service + " is unavailable; retry shortly"));
       default -> Optional.empty();

@@ -2,6 +2,7 @@ package dev.meridian.gateway.infra;
 
 import dev.meridian.proto.router.v1.ClusterRegistryGrpc;
 import dev.meridian.proto.router.v1.ExecutionRouterGrpc;
+import dev.meridian.proto.tenant.v1.AccountsGrpc;
 import dev.meridian.proto.tenant.v1.ApiKeysGrpc;
 import dev.meridian.proto.tenant.v1.QuotaConfigGrpc;
 import dev.meridian.proto.tenant.v1.TenantDirectoryGrpc;
@@ -34,6 +35,11 @@ class GrpcClients {
   @Bean
   ApiKeysGrpc.ApiKeysBlockingStub apiKeysStub(ManagedChannel tenantServiceChannel) {
     return ApiKeysGrpc.newBlockingStub(tenantServiceChannel);
+  }
+
+  @Bean
+  AccountsGrpc.AccountsBlockingStub accountsStub(ManagedChannel tenantServiceChannel) {
+    return AccountsGrpc.newBlockingStub(tenantServiceChannel);
   }
 
   @Bean

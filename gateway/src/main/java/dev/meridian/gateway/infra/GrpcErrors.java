@@ -35,6 +35,7 @@ public final class GrpcErrors {
     com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setMessage(refusal.detail());
     switch (refusal) {
       case Refusal.NotFound r -> status.setCode(Code.NOT_FOUND_VALUE);
+      case Refusal.Forbidden r -> status.setCode(Code.PERMISSION_DENIED_VALUE);
       case Refusal.Conflict r -> status.setCode(Code.ALREADY_EXISTS_VALUE);
       case Refusal.Malformed r -> status.setCode(Code.INVALID_ARGUMENT_VALUE).addDetails(Any.pack(badRequest(r.errors())));
       case Refusal.Invalid r -> status.setCode(Code.INVALID_ARGUMENT_VALUE).addDetails(Any.pack(badRequest(r.errors())));

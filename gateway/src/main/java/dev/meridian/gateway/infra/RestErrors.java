@@ -45,6 +45,7 @@ public class RestErrors {
   public static ResponseEntity<ProblemDetail> problem(Refusal refusal) {
     HttpStatus status = switch (refusal) {
       case Refusal.NotFound r -> HttpStatus.NOT_FOUND;
+      case Refusal.Forbidden r -> HttpStatus.FORBIDDEN;
       case Refusal.Conflict r -> HttpStatus.CONFLICT;
       case Refusal.Malformed r -> HttpStatus.BAD_REQUEST;
       case Refusal.Invalid r -> HttpStatus.UNPROCESSABLE_CONTENT;
@@ -54,6 +55,7 @@ public class RestErrors {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, refusal.detail());
     problem.setType(URI.create("https://meridian.dev/problems/" + switch (refusal) {
       case Refusal.NotFound r -> "not-found";
+      case Refusal.Forbidden r -> "forbidden";
       case Refusal.Conflict r -> "conflict";
       case Refusal.Malformed r -> "malformed-request";
       case Refusal.Invalid r -> "invalid";

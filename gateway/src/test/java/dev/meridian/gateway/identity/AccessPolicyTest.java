@@ -9,10 +9,10 @@ class AccessPolicyTest {
   private static final String SCOPE = "/api/v1/orgs/acme/projects/p/domains/development";
 
   private static Caller in(String org, Caller.Role role) {
-    return new Caller(org, role, "key_1");
+    return new Caller(org, role, "key_1", null);
   }
 
-  private static final Caller OPERATOR = new Caller(null, Caller.Role.OPERATOR, null);
+  private static final Caller OPERATOR = new Caller(null, Caller.Role.OPERATOR, null, null);
 
   @Test
   void anotherOrgsPathsAreHiddenWhateverTheRole() {

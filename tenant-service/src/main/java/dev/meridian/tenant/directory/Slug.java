@@ -4,14 +4,14 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Org slugs and project ids: what may appear in a URL path segment. */
-final class Slug {
+public final class Slug {
 
   private static final Pattern VALID = Pattern.compile("[a-z][a-z0-9-]{1,38}[a-z0-9]");
 
   private Slug() {}
 
   /** Empty when valid, otherwise why not. */
-  static Optional<String> problem(String field, String value) {
+  public static Optional<String> problem(String field, String value) {
     if (value == null || value.isBlank()) {
       return Optional.of(field + " is required");
     }

@@ -8,9 +8,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param audience       the {@code aud} of every access token
  * @param accessTokenTtl how long an access token is valid
  * @param operator       the platform operator's client credentials, set at deployment; none if absent
+ * @param consoleRedirectUri where the console receives its authorization code (the issuer's {@code /console/callback})
  */
 @ConfigurationProperties("meridian.tenant.identity")
-public record IdentityProperties(String issuer, String audience, Duration accessTokenTtl, Operator operator) {
+public record IdentityProperties(String issuer, String audience, Duration accessTokenTtl, Operator operator,
+    String consoleRedirectUri) {
 
   public record Operator(String clientId, String clientSecret) {}
 
@@ -18,5 +20,6 @@ public record IdentityProperties(String issuer, String audience, Duration access
     issuer = issuer == null ? "http://127.0.0.1:8181" : issuer;
     audience = audience == null ? "meridian-api" : audience;
     accessTokenTtl = accessTokenTtl == null ? Duration.ofMinutes(15) : accessTokenTtl;
+    consoleRedirectUri = consoleRedirectUri == null ? issuer.replaceAll("/+$", "") + "/console/callback" : consoleRedirectUri;
   }
 }

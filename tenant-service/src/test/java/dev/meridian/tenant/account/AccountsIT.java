@@ -1,0 +1,276 @@
+package dev.meridian.tenant.account;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.meridian.proto.tenant.v1.AcceptInvitationRequest;
+import dev.meridian.proto.tenant.v1.AccountsGrpc;
+import dev.meridian.proto.tenant.v1.ChangeMemberRoleRequest;
+import dev.meridian.proto.tenant.v1.ConfirmSignUpRequest;
+import dev.meridian.proto.tenant.v1.InviteMemberRequest;
+import dev.meridian.proto.tenant.v1.ListMembersRequest;
+import dev.meridian.proto.tenant.v1.Member;
+import dev.meridian.proto.tenant.v1.RemoveMemberRequest;
+import dev.meridian.proto.tenant.v1.SignUpRequest;
+import dev.meridian.tenant.TenantServiceApplication;
+import dev.meridian.testkit.Infrastructure;
+import dev.meridian.testkit.Ports;
+import dev.meridian.testkit.TestSlice;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import jakarta.mail.internet.MimeMessage;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Sign-up, confirmation, members and the console's login against the real application, the shared
+ * PostgreSQL and a real SMTP server (GreenMail) in this JVM.
+ */
+class AccountsIT {
+
+  private static final String PASSWORD = "correct horse battery staple";
+  private static final Pattern LINK = Pattern.compile("http://\\S+\\?token=([A-Za-z0-9_-]+)");
+  private static GreenMail smtp;
+  private static ConfigurableApplicationContext service;
+  private static ManagedChannel channel;
+  private static int httpPort;
+
+  @BeforeAll
+  static void start() {
+    smtp = new GreenMail(new ServerSetup(Ports.free(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+    smtp.start();
+    httpPort = Ports.free();
+    int grpcPort = Ports.free();
+    service = new SpringApplicationBuilder(TenantServiceApplication.class).run(
+        "--spring.datasource.url=" + Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant",
+        "--server.port=" + httpPort, "--spring.grpc.server.port=" + grpcPort,
+        "--spring.mail.host=127.0.0.1", "--spring.mail.port=" + smtp.getSmtp().getPort(),
+        "--meridian.tenant.identity.issuer=http://127.0.0.1:" + httpPort,
+        "--meridian.tenant.accounts.public-url=http://127.0.0.1:" + httpPort);
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+  }
+
+  @AfterAll
+  static void stop() {
+    channel.shutdownNow();
+    service.close();
+    smtp.stop();
+  }
+
+  private static AccountsGrpc.AccountsBlockingStub accounts() {
+    return AccountsGrpc.newBlockingStub(channel);
+  }
+
+  /** The token in the newest e-mail to {@code email}, once it arrives. */
+  private static String linkTokenMailedTo(String email) {
+    return await().atMost(Duration.ofSeconds(20)).until(() -> Arrays.stream(smtp.getReceivedMessages())
+        .filter(message -> recipient(message).equalsIgnoreCase(email))
+        .reduce((first, second) -> second)
+        .map(message -> {
+          Matcher link = LINK.matcher(GreenMailUtil.getBody(message).replace("=\r\n", ""));
+          return link.find() ? link.group(1) : null;
+        }).orElse(null), token -> token != null);
+  }
+
+  private static String recipient(MimeMessage message) {
+    try {
+      return message.getAllRecipients()[0].toString();
+    } catch (jakarta.mail.MessagingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String signUpAndConfirm(String email) {
+    String org = TestSlice.newOrg();
+    accounts().signUp(SignUpRequest.newBuilder().setOrgName("Org " + org).setOrgSlug(org).setEmail(email).setPassword(PASSWORD).build());
+    accounts().confirmSignUp(ConfirmSignUpRequest.newBuilder().setToken(linkTokenMailedTo(email)).build());
+    return org;
+  }
+
+  @Test
+  void aSignUpIsPendingUntilTheMailedLinkConfirmsItAndTheLinkWorksOnce() {
+    String org = TestSlice.newOrg();
+    String email = org + "@example.com";
+
+    var pending = accounts().signUp(SignUpRequest.newBuilder().setOrgName("Acme " + org).setOrgSlug(org).setEmail(email)
+        .setPassword(PASSWORD).build());
+    assertThat(pending.getStatus()).isEqualTo("PENDING_CONFIRMATION");
+    assertThatThrownBy(() -> accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()))
+        .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND));
+
+    String token = linkTokenMailedTo(email);
+    assertThat(accounts().confirmSignUp(ConfirmSignUpRequest.newBuilder().setToken(token).build()).getStatus()).isEqualTo("ACTIVE");
+    assertThat(accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getMembersList())
+        .singleElement().satisfies(owner -> assertThat(owner.getRole()).isEqualTo("owner"));
+
+    assertThatThrownBy(() -> accounts().confirmSignUp(ConfirmSignUpRequest.newBuilder().setToken(token).build()))
+        .satisfies(e -> {
+          assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+          assertThat(Status.fromThrowable(e).getDescription()).contains("already used");
+        });
+  }
+
+  @Test
+  void anExpiredConfirmationLinkIsRefusedAndTheSlugCanBeSignedUpForAgain() throws Exception {
+    String org = TestSlice.newOrg();
+    accounts().signUp(SignUpRequest.newBuilder().setOrgName("Late").setOrgSlug(org).setEmail("late@" + org + ".test").setPassword(PASSWORD).build());
+    String token = linkTokenMailedTo("late@" + org + ".test");
+    try (var db = DriverManager.getConnection(Infrastructure.shared().postgres().jdbcUrl(), "postgres", "");
+         var expire = db.prepareStatement("update tenant.email_links set expires_at = now() - interval '1 minute' where token_hash = ?")) {
+      expire.setString(1, java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8))));
+      assertThat(expire.executeUpdate()).isEqualTo(1);
+    }
+
+    assertThatThrownBy(() -> accounts().confirmSignUp(ConfirmSignUpRequest.newBuilder().setToken(token).build()))
+        .satisfies(e -> assertThat(Status.fromThrowable(e).getDescription()).contains("expired"));
+    assertThat(accounts().signUp(SignUpRequest.newBuilder().setOrgName("Someone else").setOrgSlug(org)
+        .setEmail("other@" + org + ".test").setPassword(PASSWORD).build()).getStatus()).isEqualTo("PENDING_CONFIRMATION");
+  }
+
+  @Test
+  void aSignUpExplainsEveryProblemWithItsField() {
+    String taken = signUpAndConfirm(TestSlice.newOrg() + "@example.com");
+
+    assertThatThrownBy(() -> accounts().signUp(SignUpRequest.newBuilder().setOrgName("Dup").setOrgSlug(taken).setEmail("not-an-address")
+        .setPassword("password1").build()))
+        .satisfies(e -> assertThat(StatusProto.fromThrowable(e).getDetails(0).unpack(com.google.rpc.BadRequest.class).getFieldViolationsList())
+            .extracting(v -> v.getField() + ": " + v.getDescription())
+            .anySatisfy(v -> assertThat(v).startsWith("/email: 'not-an-address' is not an e-mail address"))
+            .anySatisfy(v -> assertThat(v).startsWith("/password: use at least 10 characters")));
+
+    assertThatThrownBy(() -> accounts().signUp(SignUpRequest.newBuilder().setOrgName("Dup").setOrgSlug(taken).setEmail("new@" + taken + ".test")
+        .setPassword(PASSWORD).build()))
+        .satisfies(e -> assertThat(StatusProto.fromThrowable(e).getDetails(0).unpack(com.google.rpc.BadRequest.class).getFieldViolationsList())
+            .singleElement().satisfies(v -> assertThat(v.getField() + ": " + v.getDescription()).isEqualTo("/orgSlug: '" + taken + "' is taken; choose another")));
+
+    assertThatThrownBy(() -> accounts().signUp(SignUpRequest.newBuilder().setOrgName("Weak").setOrgSlug(TestSlice.newOrg())
+        .setEmail("weak@example.com").setPassword("password123").build()))
+        .satisfies(e -> assertThat(StatusProto.fromThrowable(e).getDetails(0).unpack(com.google.rpc.BadRequest.class).getFieldViolations(0)
+            .getDescription()).startsWith("this password is too easy to guess"));
+  }
+
+  @Test
+  void anInvitedPersonJoinsWithTheRoleAndTheLastOwnerStays() {
+    String ownerEmail = TestSlice.newOrg() + "@example.com";
+    String org = signUpAndConfirm(ownerEmail);
+    Member owner = accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getMembers(0);
+    String invitee = "new-admin@" + org + ".test";
+
+    accounts().inviteMember(InviteMemberRequest.newBuilder().setOrg(org).setEmail(invitee).setRole("admin").setActor(ownerEmail)
+        .setActorRole("owner").build());
+    assertThat(accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getInvitationsList())
+        .singleElement().satisfies(invitation -> assertThat(invitation.getEmail()).isEqualTo(invitee));
+    Member admin = accounts().acceptInvitation(AcceptInvitationRequest.newBuilder().setToken(linkTokenMailedTo(invitee))
+        .setPassword("a much longer admin passphrase").build());
+    assertThat(admin.getRole()).isEqualTo("admin");
+
+    assertThat(code(() -> accounts().changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(owner.getUserId())
+        .setRole("member").setActorRole("owner").build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(code(() -> accounts().removeMember(RemoveMemberRequest.newBuilder().setOrg(org).setUserId(owner.getUserId())
+        .setActorRole("owner").build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(code(() -> accounts().changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(admin.getUserId())
+        .setRole("owner").setActorRole("admin").build()))).isEqualTo(Status.Code.PERMISSION_DENIED);
+
+    accounts().changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(admin.getUserId()).setRole("owner")
+        .setActorRole("owner").build());
+    accounts().changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(owner.getUserId()).setRole("viewer")
+        .setActorRole("owner").build());
+    assertThat(accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getMembersList())
+        .extracting(m -> m.getEmail() + "=" + m.getRole()).containsExactlyInAnyOrder(ownerEmail + "=viewer", invitee + "=owner");
+  }
+
+  private static Status.Code code(Runnable call) {
+    try {
+      call.run();
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  @Test
+  void aConfirmedOwnerLogsInToTheConsoleWithPkceAndGetsATokenForTheirOrg() throws Exception {
+    String email = TestSlice.newOrg() + "@example.com";
+    String org = signUpAndConfirm(email);
+    HttpClient browser = HttpClient.newBuilder().cookieHandler(new CookieManager()).followRedirects(HttpClient.Redirect.NEVER).build();
+    String base = "http://127.0.0.1:" + httpPort;
+    String verifier = "a-code-verifier-of-at-least-forty-three-characters-" + org;
+    String challenge = Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+    String redirect = base + "/console/callback";
+    String authorize = base + "/oauth2/authorize?response_type=code&client_id=meridian-console&scope=openid&state=s1"
+        + "&redirect_uri=" + URLEncoder.encode(redirect, StandardCharsets.UTF_8) + "&code_challenge=" + challenge + "&code_challenge_method=S256";
+
+    HttpResponse<String> toLogin = browser.send(get(authorize), HttpResponse.BodyHandlers.ofString());
+    assertThat(toLogin.statusCode()).isEqualTo(302);
+    assertThat(toLogin.headers().firstValue("Location").orElseThrow()).endsWith("/login");
+    String form = browser.send(get(base + "/login"), HttpResponse.BodyHandlers.ofString()).body();
+    Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(form);
+    assertThat(csrf.find()).as(form).isTrue();
+
+    HttpResponse<String> wrong = browser.send(post(base + "/login", "username=" + enc(email) + "&password=wrong&_csrf=" + csrf.group(1)),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(wrong.headers().firstValue("Location").orElseThrow()).endsWith("/login?error");
+    HttpResponse<String> loggedIn = browser.send(post(base + "/login", "username=" + enc(email) + "&password=" + enc(PASSWORD)
+        + "&_csrf=" + csrf.group(1)), HttpResponse.BodyHandlers.ofString());
+    assertThat(loggedIn.statusCode()).isEqualTo(302);
+    HttpResponse<String> withCode = browser.send(get(loggedIn.headers().firstValue("Location").orElseThrow()), HttpResponse.BodyHandlers.ofString());
+    String callback = withCode.headers().firstValue("Location").orElseThrow();
+    assertThat(callback).startsWith(redirect + "?code=");
+    String code = callback.replaceAll(".*[?&]code=([^&]+).*", "$1");
+
+    String exchange = "grant_type=authorization_code&client_id=meridian-console&code=" + code + "&redirect_uri="
+        + enc(redirect) + "&code_verifier=" + verifier;
+    HttpResponse<String> token = browser.send(post(base + "/oauth2/token", exchange), HttpResponse.BodyHandlers.ofString());
+    assertThat(token.statusCode()).as(token.body()).isEqualTo(200);
+    Jwt jwt = NimbusJwtDecoder.withJwkSetUri(base + "/oauth2/jwks").build()
+        .decode(JsonMapper.builder().build().readTree(token.body()).get("access_token").asString());
+    assertThat(jwt.getClaimAsString("org")).isEqualTo(org);
+    assertThat(jwt.getClaimAsString("role")).isEqualTo("owner");
+    assertThat(jwt.getClaimAsString("email")).isEqualTo(email);
+    assertThat(jwt.getAudience()).containsExactly("meridian-api");
+
+    HttpResponse<String> replayed = browser.send(post(base + "/oauth2/token", exchange), HttpResponse.BodyHandlers.ofString());
+    assertThat(replayed.statusCode()).as("a code works once: " + replayed.body()).isBetween(400, 401);
+  }
+
+  private static String enc(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  private static HttpRequest get(String uri) {
+    return HttpRequest.newBuilder(URI.create(uri)).header("Accept", "text/html").GET().build();
+  }
+
+  private static HttpRequest post(String uri, String form) {
+    return HttpRequest.newBuilder(URI.create(uri)).header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+  }
+}
