@@ -26,15 +26,15 @@ public final class LocalStack implements AutoCloseable {
   private static final String VERSION = "0.1.0-SNAPSHOT";
 
   /** Ports of everything; {@link #free()} picks unused ones. */
-  public record Layout(int gatewayHttp, int gatewayGrpc, int tenantHttp, int tenantGrpc, int routerHttp, int routerGrpc,
+  public record Layout(int gatewayHttp, int gatewayGrpc, int tenantHttp, int tenantGrpc, int routerHttp, int routerGrpc, int smtp,
       Infrastructure.Ports infrastructure) {
 
     public static Layout fixed() {
-      return new Layout(8080, 9090, 8181, 9191, 8282, 9292, new Infrastructure.Ports(15432, 19092, 19093, 17233));
+      return new Layout(8080, 9090, 8181, 9191, 8282, 9292, 2525, new Infrastructure.Ports(15432, 19092, 19093, 17233));
     }
 
     public static Layout free() {
-      return new Layout(Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
+      return new Layout(Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
           new Infrastructure.Ports(Ports.free(), Ports.free(), Ports.free(), Ports.free()));
     }
   }
@@ -48,19 +48,21 @@ public final class LocalStack implements AutoCloseable {
 
   private final Options options;
   private final Infrastructure infrastructure;
+  private final Mailbox mailbox;
   private final Map<String, ServiceProcess> services = new java.util.concurrent.ConcurrentHashMap<>();
   /** The token of the shared development cluster {@code local}, which serves every org. */
   private final String sharedClusterToken = "mrdc_local_" + java.util.UUID.randomUUID();
 
-  private LocalStack(Options options, Infrastructure infrastructure) {
+  private LocalStack(Options options, Infrastructure infrastructure, Mailbox mailbox) {
     this.options = options;
     this.infrastructure = infrastructure;
+    this.mailbox = mailbox;
   }
 
   public static LocalStack start(Options options) {
     long started = System.nanoTime();
     Infrastructure infrastructure = Infrastructure.start(options.home().resolve("infra"), options.layout().infrastructure(), options.keepData());
-    LocalStack stack = new LocalStack(options, infrastructure);
+    LocalStack stack = new LocalStack(options, infrastructure, new Mailbox(options.layout().smtp(), options.home().resolve("mailbox")));
     try {
       stack.define();
       List<CompletableFuture<Void>> starting = new ArrayList<>();
@@ -147,7 +149,11 @@ public final class LocalStack implements AutoCloseable {
         "--server.port=" + ports.tenantHttp(),
         "--spring.grpc.server.port=" + ports.tenantGrpc(),
         "--spring.datasource.url=" + jdbc + "?currentSchema=tenant",
-        "--meridian.tenant.identity.issuer=http://127.0.0.1:" + ports.tenantHttp(),
+        // People and their browsers see one address, the gateway's: it is the issuer, and mail links point there.
+        "--meridian.tenant.identity.issuer=" + gatewayUrl(),
+        "--meridian.tenant.accounts.public-url=" + gatewayUrl(),
+        "--spring.mail.host=127.0.0.1",
+        "--spring.mail.port=" + mailbox.port(),
         // On one's own machine a token may last a working day; hosted, the default is 15 minutes.
         "--meridian.tenant.identity.access-token-ttl=8h",
         "--meridian.tenant.identity.operator.client-id=" + operator.clientId(),
@@ -168,9 +174,11 @@ public final class LocalStack implements AutoCloseable {
         "--spring.datasource.url=" + jdbc + "?currentSchema=gateway",
         "--meridian.gateway.clients.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
         "--meridian.gateway.clients.tenant-service-http=http://127.0.0.1:" + ports.tenantHttp(),
-        "--meridian.gateway.identity.issuer=http://127.0.0.1:" + ports.tenantHttp(),
+        "--meridian.gateway.identity.issuer=" + gatewayUrl(),
+        "--meridian.gateway.identity.jwk-set-uri=http://127.0.0.1:" + ports.tenantHttp() + "/oauth2/jwks",
         // Everything here (tests, load harnesses, you) comes from one address.
         "--meridian.gateway.identity.login.per-address-per-minute=6000",
+        "--meridian.gateway.identity.login.sign-ups-per-address-per-hour=6000",
         "--management.endpoints.web.exposure.include=health,mappings",
         "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc(),
         "--meridian.gateway.clusters.agent-endpoint=127.0.0.1:" + ports.routerGrpc())));
@@ -269,6 +277,11 @@ public final class LocalStack implements AutoCloseable {
     return infrastructure;
   }
 
+  /** Where the stack's e-mail goes. */
+  public Mailbox mailbox() {
+    return mailbox;
+  }
+
   private static final List<String> CORE = List.of("gateway", "cluster-router", "tenant-service");
 
   /** Stops the agents, then the services (SIGTERM, so Kafka groups rebalance at once), then the infrastructure. */
@@ -277,6 +290,7 @@ public final class LocalStack implements AutoCloseable {
     services.entrySet().parallelStream().filter(e -> !CORE.contains(e.getKey())).forEach(e -> e.getValue().close());
     CORE.stream().map(services::get).filter(java.util.Objects::nonNull).forEach(ServiceProcess::close);
     infrastructure.close();
+    mailbox.close();
   }
 
   static Path repositoryRoot() {

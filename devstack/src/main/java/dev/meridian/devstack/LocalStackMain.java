@@ -81,6 +81,8 @@ public final class LocalStackMain {
     return """
         Meridian is up.
 
+          Console     %3$s/  (sign up at %3$s/signup; the confirmation e-mail lands in
+                      %9$s, one text file per message)
           REST API    %1$s
           gRPC API    127.0.0.1:%2$d
           Health      %3$s/actuator/health
@@ -111,6 +113,7 @@ public final class LocalStackMain {
         Task logs    %6$s (one directory per attempt)
         Stop         ./meridian down
         """.formatted(api, stack.options().layout().gatewayGrpc(), stack.gatewayUrl(), scope,
-        home.resolve("logs"), home.resolve("agent"), home.resolve("operator.json"), home.resolve("demo-api-key.json"));
+        home.resolve("logs"), home.resolve("agent"), home.resolve("operator.json"), home.resolve("demo-api-key.json"),
+        stack.mailbox().directory());
   }
 }

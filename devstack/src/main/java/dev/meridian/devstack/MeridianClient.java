@@ -27,6 +27,8 @@ public final class MeridianClient {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String baseUrl;
   private final Credentials credentials;
+  /** A token obtained elsewhere (a person's, from the console login): sent as it is, never renewed. */
+  private final String givenToken;
   private String token;
   private Instant renewAt = Instant.MIN;
 
@@ -36,12 +38,25 @@ public final class MeridianClient {
   }
 
   public MeridianClient(String baseUrl, Credentials credentials) {
+    this(baseUrl, credentials, null);
+  }
+
+  private MeridianClient(String baseUrl, Credentials credentials, String givenToken) {
     this.baseUrl = baseUrl;
     this.credentials = credentials;
+    this.givenToken = givenToken;
+  }
+
+  /** A client of the same API that sends {@code accessToken}. */
+  public MeridianClient withToken(String accessToken) {
+    return new MeridianClient(baseUrl, null, accessToken);
   }
 
   /** A current access token of these credentials. */
   public synchronized String token() {
+    if (givenToken != null) {
+      return givenToken;
+    }
     if (credentials == null) {
       throw new IllegalStateException("this client has no credentials");
     }
@@ -93,13 +108,18 @@ public final class MeridianClient {
     return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).DELETE());
   }
 
+  public Response patch(String path, Object body) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Content-Type", "application/json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+  }
+
   public Response put(String path, Object body) {
     return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Content-Type", "application/json")
         .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
   }
 
   private Response send(HttpRequest.Builder request) {
-    return send(request, credentials != null);
+    return send(request, credentials != null || givenToken != null);
   }
 
   private Response send(HttpRequest.Builder request, boolean authenticated) {

@@ -12,11 +12,14 @@ import java.util.regex.Pattern;
  * resource did not exist. Within its org the role decides: viewers read; members also register
  * and launch; admins also manage projects, clusters, quotas and API keys; owners may do all. The
  * platform operator may create orgs and API keys in them, nothing else. Anything not listed needs
- * the owner, so a new endpoint is never open by accident.
+ * the owner, so a new endpoint is never open by accident. Only the {@link #PUBLIC} ones need no token.
  */
 public final class AccessPolicy {
 
   private AccessPolicy() {}
+
+  /** What anyone may call, without a token: signing up, confirming it, accepting an invitation. */
+  public static final List<String> PUBLIC = List.of("/api/v1/signup", "/api/v1/signup/confirm", "/api/v1/invitations/accept");
 
   /** What to do with a request. Callers must handle every case. */
   public sealed interface Decision {}
@@ -80,6 +83,9 @@ public final class AccessPolicy {
   private static final Pattern ORG_PATH = Pattern.compile("/api/v1/orgs/([^/]+)(/.*)?");
 
   public static Decision decide(String method, String path, Caller caller) {
+    if (PUBLIC.contains(path)) {
+      return new Allow();
+    }
     if (path.equals("/api/v1/orgs")) {
       return method.equals("POST") && caller.isOperator() ? new Allow()
           : new Forbidden("only the platform operator creates orgs directly; everyone else signs up");

@@ -24,10 +24,22 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Every {@code /api/v1} call needs a valid access token ({@code 401} otherwise), and then the
  * {@link AccessPolicy} decides ({@code 404} for another org's path, {@code 403} for a role that may
- * not). {@code /oauth2/token} and health stay open.
+ * not). {@link AccessPolicy#PUBLIC}, {@code /oauth2/token}, the login pages, the console's static
+ * files and health stay open.
  */
 @Configuration(proxyBeanMethods = false)
 class ApiSecurity {
+
+  /** Sign-up and its confirmation, and accepting an invitation: for people who have no token yet. */
+  @Bean
+  @Order(0)
+  SecurityFilterChain publicApi(HttpSecurity http) throws Exception {
+    http.securityMatcher(AccessPolicy.PUBLIC.toArray(String[]::new))
+        .authorizeHttpRequests(requests -> requests.anyRequest().permitAll())
+        .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .csrf(csrf -> csrf.disable());
+    return http.build();
+  }
 
   @Bean
   @Order(1)
@@ -47,7 +59,8 @@ class ApiSecurity {
   @Bean
   @Order(2)
   SecurityFilterChain open(HttpSecurity http) throws Exception {
-    http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll()).csrf(csrf -> csrf.disable());
+    // No logout of its own: POST /logout belongs to the login session, which the authorization server keeps.
+    http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll()).csrf(csrf -> csrf.disable()).logout(logout -> logout.disable());
     return http.build();
   }
 

@@ -48,14 +48,7 @@ class TokenEndpoint {
         return null;
       }
     }
-    if (form != null) {
-      for (String field : form.split("&")) {
-        if (field.startsWith("client_id=")) {
-          return URLDecoder.decode(field.substring("client_id=".length()), StandardCharsets.UTF_8);
-        }
-      }
-    }
-    return null;
+    return FormFields.field(form, "client_id").orElse(null);
   }
 
   @PostMapping(path = "/oauth2/token", consumes = "application/x-www-form-urlencoded")
