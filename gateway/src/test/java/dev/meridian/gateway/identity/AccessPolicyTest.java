@@ -35,6 +35,16 @@ class AccessPolicyTest {
   }
 
   @Test
+  void membersAreManagedByAdminsAndSignUpNeedsNoOrg() {
+    assertThat(AccessPolicy.decide("PATCH", "/api/v1/orgs/acme/members/usr_1", in("acme", Caller.Role.MEMBER)))
+        .isInstanceOf(AccessPolicy.Forbidden.class);
+    assertThat(AccessPolicy.decide("PATCH", "/api/v1/orgs/acme/members/usr_1", in("acme", Caller.Role.ADMIN)))
+        .isInstanceOf(AccessPolicy.Allow.class);
+    assertThat(AccessPolicy.decide("POST", "/api/v1/signup", in("acme", Caller.Role.VIEWER))).isInstanceOf(AccessPolicy.Allow.class);
+    assertThat(AccessPolicy.decide("POST", "/api/v1/signup/confirm", OPERATOR)).isInstanceOf(AccessPolicy.Allow.class);
+  }
+
+  @Test
   void anUnlistedChangeNeedsTheOwner() {
     assertThat(AccessPolicy.decide("PATCH", "/api/v1/orgs/acme/something-new", in("acme", Caller.Role.ADMIN)))
         .isInstanceOf(AccessPolicy.Forbidden.class);
