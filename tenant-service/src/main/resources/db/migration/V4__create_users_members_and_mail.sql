@@ -46,7 +46,8 @@ create table mail_outbox (
   body       text        not null,
   created_at timestamptz not null default now(),
   attempts   int         not null default 0,
+  next_attempt_at timestamptz not null default now(),
   last_error text,
   sent_at    timestamptz
 );
-create index mail_outbox_unsent on mail_outbox (mail_id) where sent_at is null;
+create index mail_outbox_unsent on mail_outbox (next_attempt_at) where sent_at is null;

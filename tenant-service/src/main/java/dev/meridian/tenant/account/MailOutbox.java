@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
 /**
  * E-mail that must not be lost: {@link #enqueue} writes it in the caller's transaction, and the
  * sender delivers it to the SMTP server afterwards, retrying until the server takes it. A crash
- * between the two sends it after the restart (at least once).
+ * between the two sends it after the restart (at least once); several instances share the work.
  */
 @Component
 class MailOutbox {
@@ -37,13 +37,15 @@ class MailOutbox {
         .param("recipient", recipient).param("subject", subject).param("body", body).update();
   }
 
-  /** Sends what is waiting; a failed mail waits longer after each attempt (up to a minute). */
+  /** Sends what is waiting; a failed mail waits twice as long after each attempt (1 s, 2 s, ... up to 5 minutes). */
   @Scheduled(fixedDelayString = "${meridian.tenant.accounts.mail-poll:500ms}")
   void sendWaiting() {
+    // Claimed for two minutes, so another instance (or this one after a crash) takes it only then.
     List<Mail> waiting = jdbc.sql("""
-            select mail_id, recipient, subject, body, attempts from mail_outbox
-            where sent_at is null and (attempts = 0 or created_at + least(attempts * attempts, 60) * interval '1 second' < now())
-            order by mail_id limit 50
+            update mail_outbox set next_attempt_at = now() + interval '2 minutes'
+            where mail_id in (select mail_id from mail_outbox where sent_at is null and next_attempt_at <= now()
+                              order by mail_id limit 50 for update skip locked)
+            returning mail_id, recipient, subject, body, attempts
             """)
         .query((rs, row) -> new Mail(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5))).list();
     for (Mail mail : waiting) {
@@ -58,12 +60,12 @@ class MailOutbox {
             .param("id", mail.id()).update();
         log.info("sent '{}' to {}", mail.subject(), mail.recipient());
       } catch (MailException e) {
-        jdbc.sql("update mail_outbox set attempts = attempts + 1, last_error = :error where mail_id = :id")
+        jdbc.sql("update mail_outbox set attempts = attempts + 1, last_error = :error, "
+            + "next_attempt_at = now() + least(power(2, attempts), 300) * interval '1 second' where mail_id = :id")
             .param("id", mail.id()).param("error", String.valueOf(e.getMessage())).update();
         log.warn("could not send '{}' to {} (attempt {}), will retry: {}", mail.subject(), mail.recipient(), mail.attempts() + 1,
             e.getMessage());
       }
     }
   }
-
 }

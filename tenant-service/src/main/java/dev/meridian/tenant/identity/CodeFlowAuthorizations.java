@@ -25,7 +25,12 @@ class CodeFlowAuthorizations implements OAuth2AuthorizationService {
       return;
     }
     if (authorization.getAccessToken() != null) {
-      codeFlows.remove(authorization);
+      // Remove what is stored (the flow as it was before the exchange): the in-memory service
+      // removes only an equal value, and the completed one is not.
+      OAuth2Authorization stored = codeFlows.findById(authorization.getId());
+      if (stored != null) {
+        codeFlows.remove(stored);
+      }
     } else {
       codeFlows.save(authorization);
     }

@@ -138,6 +138,35 @@ class AccountsIT {
   }
 
   @Test
+  void aSignUpWhileTheMailServerIsDownGetsItsEmailOnceTheServerIsBack() throws Exception {
+    int port = smtp.getSmtp().getPort();
+    smtp.stop();
+    String org = TestSlice.newOrg();
+    String email = "patient@" + org + ".test";
+    try {
+      accounts().signUp(SignUpRequest.newBuilder().setOrgName("Patient").setOrgSlug(org).setEmail(email).setPassword(PASSWORD).build());
+      await().atMost(Duration.ofSeconds(20)).until(() -> failedAttempts(email) > 0);
+    } finally {
+      smtp = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+      smtp.start();
+    }
+
+    String token = linkTokenMailedTo(email);
+    assertThat(accounts().confirmSignUp(ConfirmSignUpRequest.newBuilder().setToken(token).build()).getStatus()).isEqualTo("ACTIVE");
+  }
+
+  private static int failedAttempts(String email) throws Exception {
+    try (var db = DriverManager.getConnection(Infrastructure.shared().postgres().jdbcUrl(), "postgres", "");
+         var query = db.prepareStatement("select coalesce(max(attempts), 0) from tenant.mail_outbox where recipient = ? and sent_at is null")) {
+      query.setString(1, email);
+      try (var rows = query.executeQuery()) {
+        rows.next();
+        return rows.getInt(1);
+      }
+    }
+  }
+
+  @Test
   void anExpiredConfirmationLinkIsRefusedAndTheSlugCanBeSignedUpForAgain() throws Exception {
     String org = TestSlice.newOrg();
     accounts().signUp(SignUpRequest.newBuilder().setOrgName("Late").setOrgSlug(org).setEmail("late@" + org + ".test").setPassword(PASSWORD).build());
