@@ -21,6 +21,15 @@ create table memberships (
 );
 create index memberships_of_user on memberships (user_id, created_at);
 
+-- When a person's role in an org last changed or they were removed: resource servers refuse that
+-- person's tokens for the org issued before, so a demotion or removal takes effect within seconds.
+create table membership_changes (
+  org_id     text        not null,
+  user_id    text        not null,
+  changed_at timestamptz not null default now(),
+  primary key (org_id, user_id)
+);
+
 -- Single-use links sent by e-mail: sign-up confirmations and invitations. Only a hash of the token
 -- is kept, so a database read does not hand out working links.
 create table email_links (

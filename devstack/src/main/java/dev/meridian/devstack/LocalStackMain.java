@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code ./meridian up}: starts the local stack on fixed ports with its data under {@code .meridian/},
@@ -72,7 +74,40 @@ public final class LocalStackMain {
       throw new IllegalStateException("could not create project quickstart: " + project.status() + " " + project.body());
     }
     Examples.register(client, "/api/v1/orgs/demo/projects/quickstart/domains/development");
+    seedConsoleLogin(stack, client, home.resolve("demo-login.json"));
     return client;
+  }
+
+  /**
+   * A person who owns org demo, so the console can be tried at once: invited by the owner key and
+   * joined through the mailed link, as anyone would; e-mail and password kept in {@code demo-login.json}.
+   */
+  private static void seedConsoleLogin(LocalStack stack, MeridianClient owner, Path file) throws IOException {
+    if (Files.exists(file)) {
+      return;
+    }
+    String email = "demo-owner@meridian.local";
+    var invited = owner.post("/api/v1/orgs/demo/members", Map.of("email", email, "role", "owner"));
+    if (invited.status() == 409) {
+      return; // joined on an earlier start whose demo-login.json is gone: sign up an org of your own instead
+    }
+    if (invited.status() != 201) {
+      throw new IllegalStateException("could not invite the demo owner: " + invited.status() + " " + invited.body());
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    var link = stack.mailbox().latestLinkTo(email);
+    while (link.isEmpty() && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+      link = stack.mailbox().latestLinkTo(email);
+    }
+    String token = link.orElseThrow(() -> new IllegalStateException("the demo owner's invitation did not arrive in " + stack.mailbox().directory()));
+    String password = "demo-" + UUID.randomUUID();
+    var joined = new MeridianClient(stack.gatewayUrl()).post("/api/v1/invitations/accept",
+        Map.of("token", token.substring(token.indexOf("token=") + "token=".length()), "password", password));
+    if (joined.status() != 200) {
+      throw new IllegalStateException("the demo owner could not join: " + joined.status() + " " + joined.body());
+    }
+    Files.writeString(file, MeridianClient.JSON.writeValueAsString(Map.of("email", email, "password", password)));
   }
 
   private static String summary(LocalStack stack, Path home) {
@@ -81,7 +116,8 @@ public final class LocalStackMain {
     return """
         Meridian is up.
 
-          Console     %3$s/  (sign up at %3$s/signup; the confirmation e-mail lands in
+          Console     %3$s/  sign in as org demo's owner (e-mail and password in %10$s),
+                      or create your own org at %3$s/signup (the confirmation e-mail lands in
                       %9$s, one text file per message)
           REST API    %1$s
           gRPC API    127.0.0.1:%2$d
@@ -114,6 +150,6 @@ public final class LocalStackMain {
         Stop         ./meridian down
         """.formatted(api, stack.options().layout().gatewayGrpc(), stack.gatewayUrl(), scope,
         home.resolve("logs"), home.resolve("agent"), home.resolve("operator.json"), home.resolve("demo-api-key.json"),
-        stack.mailbox().directory());
+        stack.mailbox().directory(), home.resolve("demo-login.json"));
   }
 }

@@ -3,19 +3,24 @@ package dev.meridian.gateway.identity;
 import com.google.protobuf.util.Timestamps;
 import dev.meridian.proto.tenant.v1.ApiKeysGrpc.ApiKeysBlockingStub;
 import dev.meridian.proto.tenant.v1.ListRevokedKeysRequest;
+import dev.meridian.proto.tenant.v1.ListRevokedKeysResponse;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * API keys revoked recently enough that tokens issued to them may still be valid. Re-read every
- * 20 s, so a revoked key stops working within that (plus the read), well inside the 60 s promised.
+ * API keys revoked recently enough that tokens issued to them may still be valid, and people whose
+ * role in an org changed (or who were removed) since their token was issued. Re-read every 20 s, so
+ * a revoked key or a demotion takes effect within that (plus the read), well inside the 60 s promised.
  */
 @Component
 class RevokedKeys {
@@ -26,6 +31,8 @@ class RevokedKeys {
 
   private final ApiKeysBlockingStub keys;
   private volatile Set<String> revoked = Set.of();
+  /** When each {@code org/userId} membership last changed. */
+  private volatile Map<String, Instant> membershipChanges = Map.of();
 
   RevokedKeys(ApiKeysBlockingStub keys) {
     this.keys = keys;
@@ -35,11 +42,23 @@ class RevokedKeys {
     return keyId != null && revoked.contains(keyId);
   }
 
+  /** The person's membership in the org changed after the token was issued (to the second: {@code iat} has no more). */
+  boolean predatesMembershipChange(String org, String userId, Instant issuedAt) {
+    if (org == null || userId == null || issuedAt == null) {
+      return false;
+    }
+    Instant changed = membershipChanges.get(org + "/" + userId);
+    return changed != null && issuedAt.isBefore(changed.truncatedTo(ChronoUnit.SECONDS));
+  }
+
   @Scheduled(fixedDelayString = "${meridian.gateway.identity.revocation-refresh:20s}")
   void refresh() {
     try {
-      revoked = Set.copyOf(keys.withDeadlineAfter(5, TimeUnit.SECONDS).listRevokedKeys(ListRevokedKeysRequest.newBuilder()
-          .setSince(Timestamps.fromMillis(Instant.now().minus(REMEMBER).toEpochMilli())).build()).getKeyIdsList());
+      ListRevokedKeysResponse answer = keys.withDeadlineAfter(5, TimeUnit.SECONDS).listRevokedKeys(ListRevokedKeysRequest.newBuilder()
+          .setSince(Timestamps.fromMillis(Instant.now().minus(REMEMBER).toEpochMilli())).build());
+      revoked = Set.copyOf(answer.getKeyIdsList());
+      membershipChanges = answer.getMembershipChangesList().stream().collect(Collectors.toUnmodifiableMap(
+          change -> change.getOrg() + "/" + change.getUserId(), change -> Instant.ofEpochMilli(Timestamps.toMillis(change.getChangedAt()))));
     } catch (StatusRuntimeException e) {
       log.warn("cannot read revoked API keys ({}); keeping the last list", e.getStatus());
     }

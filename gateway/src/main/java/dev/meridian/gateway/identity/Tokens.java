@@ -38,18 +38,26 @@ class Tokens {
   @Bean
   JwtDecoder jwtDecoder(Properties properties, RevokedKeys revoked) {
     NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(properties.jwkSetUri()).build();
-    decoder.setJwtValidator(validator(properties, revoked::isRevoked));
+    decoder.setJwtValidator(validator(properties, revoked::isRevoked,
+        jwt -> revoked.predatesMembershipChange(jwt.getClaimAsString("org"), jwt.getClaimAsString("user_id"), jwt.getIssuedAt())));
     return decoder;
   }
 
-  /** Not expired (nor used before it is valid), from our issuer, for our audience, of a key not revoked. */
-  static OAuth2TokenValidator<Jwt> validator(Properties properties, Predicate<String> revokedKey) {
+  /**
+   * Not expired (nor used before it is valid), from our issuer, for our audience, of a key not
+   * revoked, of a person whose role in the org has not changed since.
+   */
+  static OAuth2TokenValidator<Jwt> validator(Properties properties, Predicate<String> revokedKey, Predicate<Jwt> staleMembership) {
     return new DelegatingOAuth2TokenValidator<>(
         JwtValidators.createDefaultWithIssuer(properties.issuer()),
         jwt -> jwt.getAudience() != null && jwt.getAudience().contains(properties.audience()) ? OAuth2TokenValidatorResult.success()
             : OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "the token is not for this API", null)),
         jwt -> revokedKey.test(jwt.getClaimAsString("key_id"))
             ? OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "the API key of this token was revoked", null))
+            : OAuth2TokenValidatorResult.success(),
+        jwt -> staleMembership.test(jwt)
+            ? OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token",
+                "your role in this org changed after this token was issued; sign in again", null))
             : OAuth2TokenValidatorResult.success());
   }
 

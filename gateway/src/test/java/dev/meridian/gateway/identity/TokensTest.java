@@ -12,7 +12,8 @@ import org.springframework.security.oauth2.jwt.Jwt;
 class TokensTest {
 
   private static final Tokens.Properties PROPERTIES = new Tokens.Properties("http://issuer.test", null, "meridian-api");
-  private static final OAuth2TokenValidator<Jwt> VALIDATOR = Tokens.validator(PROPERTIES, Set.of("key_revoked")::contains);
+  private static final OAuth2TokenValidator<Jwt> VALIDATOR = Tokens.validator(PROPERTIES, Set.of("key_revoked")::contains,
+      jwt -> "usr_demoted".equals(jwt.getClaimAsString("user_id")));
 
   private static Jwt.Builder token() {
     Instant now = Instant.now();
@@ -46,5 +47,12 @@ class TokensTest {
   void aTokenOfARevokedKeyIsRefused() {
     assertThat(VALIDATOR.validate(token().claim("key_id", "key_revoked").build()).getErrors())
         .anySatisfy(error -> assertThat(error.getDescription()).isEqualTo("the API key of this token was revoked"));
+  }
+
+  @Test
+  void aPersonsTokenFromBeforeTheirRoleChangedIsRefused() {
+    assertThat(VALIDATOR.validate(token().claim("user_id", "usr_demoted").build()).getErrors())
+        .anySatisfy(error -> assertThat(error.getDescription()).contains("your role in this org changed"));
+    assertThat(VALIDATOR.validate(token().claim("user_id", "usr_unchanged").build()).hasErrors()).isFalse();
   }
 }

@@ -225,6 +225,7 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
             + " and cannot be demoted: make another member owner first").asRuntimeException();
       }
       store.changeRole(request.getOrg(), member.userId(), request.getRole());
+      store.recordMembershipChange(request.getOrg(), member.userId());
       log.info("member {} of org {} is now {}", member.userId(), request.getOrg(), request.getRole());
       return toProto(store.member(request.getOrg(), member.userId()).orElseThrow());
     }));
@@ -242,6 +243,7 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
             + " and cannot be removed: make another member owner first").asRuntimeException();
       }
       store.removeMember(request.getOrg(), member.userId());
+      store.recordMembershipChange(request.getOrg(), member.userId());
       log.info("member {} removed from org {}", member.userId(), request.getOrg());
       return toProto(member);
     }));

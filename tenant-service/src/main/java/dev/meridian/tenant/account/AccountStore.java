@@ -107,6 +107,14 @@ class AccountStore {
     return jdbc.sql("select count(*) from memberships where org_id = :org and role = 'owner'").param("org", org).query(Integer.class).single();
   }
 
+  /** Tokens this person holds for the org say something no longer true: they are refused from now on. */
+  void recordMembershipChange(String org, String userId) {
+    jdbc.sql("""
+            insert into membership_changes (org_id, user_id) values (:org, :user)
+            on conflict (org_id, user_id) do update set changed_at = now()
+            """).param("org", org).param("user", userId).update();
+  }
+
   void changeRole(String org, String userId, String role) {
     jdbc.sql("update memberships set role = :role where org_id = :org and user_id = :user")
         .param("org", org).param("user", userId).param("role", role).update();

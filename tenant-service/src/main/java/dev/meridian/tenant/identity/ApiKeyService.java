@@ -9,6 +9,7 @@ import dev.meridian.proto.tenant.v1.ListApiKeysRequest;
 import dev.meridian.proto.tenant.v1.ListApiKeysResponse;
 import dev.meridian.proto.tenant.v1.ListRevokedKeysRequest;
 import dev.meridian.proto.tenant.v1.ListRevokedKeysResponse;
+import dev.meridian.proto.tenant.v1.MembershipChange;
 import dev.meridian.proto.tenant.v1.RevokeApiKeyRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -81,7 +82,10 @@ class ApiKeyService extends ApiKeysGrpc.ApiKeysImplBase {
   @Override
   public void listRevokedKeys(ListRevokedKeysRequest request, StreamObserver<ListRevokedKeysResponse> response) {
     Instant since = request.hasSince() ? Instant.ofEpochMilli(Timestamps.toMillis(request.getSince())) : Instant.EPOCH;
-    reply(response, ListRevokedKeysResponse.newBuilder().addAllKeyIds(store.revokedSince(since)).build());
+    ListRevokedKeysResponse.Builder revoked = ListRevokedKeysResponse.newBuilder().addAllKeyIds(store.revokedSince(since));
+    store.membershipChangesSince(since).forEach(change -> revoked.addMembershipChanges(MembershipChange.newBuilder()
+        .setOrg(change.org()).setUserId(change.userId()).setChangedAt(Timestamps.fromMillis(change.changedAt().toEpochMilli()))));
+    reply(response, revoked.build());
   }
 
   private static ApiKey toProto(ApiKeyStore.KeyRow key) {

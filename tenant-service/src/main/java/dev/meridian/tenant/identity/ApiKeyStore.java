@@ -68,6 +68,14 @@ class ApiKeyStore {
         .query(String.class).list();
   }
 
+  record MembershipChangeRow(String org, String userId, Instant changedAt) {}
+
+  List<MembershipChangeRow> membershipChangesSince(Instant since) {
+    return jdbc.sql("select org_id, user_id, changed_at from membership_changes where changed_at >= :since")
+        .param("since", Timestamp.from(since))
+        .query((rs, row) -> new MembershipChangeRow(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant())).list();
+  }
+
   private static KeyRow row(ResultSet rs, int i) throws SQLException {
     Timestamp revoked = rs.getTimestamp("revoked_at");
     return new KeyRow(rs.getString("key_id"), rs.getString("org_id"), rs.getString("name"), rs.getString("role"),

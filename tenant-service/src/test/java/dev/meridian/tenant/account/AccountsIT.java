@@ -17,6 +17,7 @@ import dev.meridian.proto.tenant.v1.Member;
 import dev.meridian.proto.tenant.v1.RemoveMemberRequest;
 import dev.meridian.proto.tenant.v1.SignUpRequest;
 import dev.meridian.tenant.TenantServiceApplication;
+import dev.meridian.testkit.ConsoleLogin;
 import dev.meridian.testkit.Infrastructure;
 import dev.meridian.testkit.Ports;
 import dev.meridian.testkit.TestSlice;
@@ -26,18 +27,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import jakarta.mail.internet.MimeMessage;
-import java.net.CookieManager;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -245,39 +240,15 @@ class AccountsIT {
   }
 
   @Test
-  void aConfirmedOwnerLogsInToTheConsoleWithPkceAndGetsATokenForTheirOrg() throws Exception {
+  void aConfirmedOwnerLogsInToTheConsoleWithPkceAndGetsATokenForTheirOrgAndTheCodeWorksOnce() {
     String email = TestSlice.newOrg() + "@example.com";
     String org = signUpAndConfirm(email);
-    HttpClient browser = HttpClient.newBuilder().cookieHandler(new CookieManager()).followRedirects(HttpClient.Redirect.NEVER).build();
     String base = "http://127.0.0.1:" + httpPort;
-    String verifier = "a-code-verifier-of-at-least-forty-three-characters-" + org;
-    String challenge = Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
-    String redirect = base + "/console/callback";
-    String authorize = base + "/oauth2/authorize?response_type=code&client_id=meridian-console&scope=openid&state=s1"
-        + "&redirect_uri=" + URLEncoder.encode(redirect, StandardCharsets.UTF_8) + "&code_challenge=" + challenge + "&code_challenge_method=S256";
+    ConsoleLogin browser = new ConsoleLogin(base);
 
-    HttpResponse<String> toLogin = browser.send(get(authorize), HttpResponse.BodyHandlers.ofString());
-    assertThat(toLogin.statusCode()).isEqualTo(302);
-    assertThat(toLogin.headers().firstValue("Location").orElseThrow()).endsWith("/login");
-    String form = browser.send(get(base + "/login"), HttpResponse.BodyHandlers.ofString()).body();
-    Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(form);
-    assertThat(csrf.find()).as(form).isTrue();
-
-    HttpResponse<String> wrong = browser.send(post(base + "/login", "username=" + enc(email) + "&password=wrong&_csrf=" + csrf.group(1)),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(wrong.headers().firstValue("Location").orElseThrow()).endsWith("/login?error");
-    HttpResponse<String> loggedIn = browser.send(post(base + "/login", "username=" + enc(email) + "&password=" + enc(PASSWORD)
-        + "&_csrf=" + csrf.group(1)), HttpResponse.BodyHandlers.ofString());
-    assertThat(loggedIn.statusCode()).isEqualTo(302);
-    HttpResponse<String> withCode = browser.send(get(loggedIn.headers().firstValue("Location").orElseThrow()), HttpResponse.BodyHandlers.ofString());
-    String callback = withCode.headers().firstValue("Location").orElseThrow();
-    assertThat(callback).startsWith(redirect + "?code=");
-    String code = callback.replaceAll(".*[?&]code=([^&]+).*", "$1");
-
-    String exchange = "grant_type=authorization_code&client_id=meridian-console&code=" + code + "&redirect_uri="
-        + enc(redirect) + "&code_verifier=" + verifier;
-    HttpResponse<String> token = browser.send(post(base + "/oauth2/token", exchange), HttpResponse.BodyHandlers.ofString());
+    assertThat(browser.submit(email, "wrong").headers().firstValue("Location")).hasValue(base + "/login?error");
+    ConsoleLogin.Code code = browser.authorizationCode(email, PASSWORD);
+    HttpResponse<String> token = browser.exchange(code);
     assertThat(token.statusCode()).as(token.body()).isEqualTo(200);
     Jwt jwt = NimbusJwtDecoder.withJwkSetUri(base + "/oauth2/jwks").build()
         .decode(JsonMapper.builder().build().readTree(token.body()).get("access_token").asString());
@@ -286,20 +257,17 @@ class AccountsIT {
     assertThat(jwt.getClaimAsString("email")).isEqualTo(email);
     assertThat(jwt.getAudience()).containsExactly("meridian-api");
 
-    HttpResponse<String> replayed = browser.send(post(base + "/oauth2/token", exchange), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> replayed = browser.exchange(code);
     assertThat(replayed.statusCode()).as("a code works once: " + replayed.body()).isBetween(400, 401);
   }
 
-  private static String enc(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8);
-  }
+  @Test
+  void anUnconfirmedAccountCannotLogIn() {
+    String org = TestSlice.newOrg();
+    String email = "unconfirmed@" + org + ".test";
+    accounts().signUp(SignUpRequest.newBuilder().setOrgName("U").setOrgSlug(org).setEmail(email).setPassword(PASSWORD).build());
 
-  private static HttpRequest get(String uri) {
-    return HttpRequest.newBuilder(URI.create(uri)).header("Accept", "text/html").GET().build();
-  }
-
-  private static HttpRequest post(String uri, String form) {
-    return HttpRequest.newBuilder(URI.create(uri)).header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+    assertThat(new ConsoleLogin("http://127.0.0.1:" + httpPort).submit(email, PASSWORD).headers().firstValue("Location"))
+        .hasValueSatisfying(location -> assertThat(location).endsWith("/login?error"));
   }
 }
