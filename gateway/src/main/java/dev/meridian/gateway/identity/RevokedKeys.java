@@ -42,13 +42,17 @@ class RevokedKeys {
     return keyId != null && revoked.contains(keyId);
   }
 
-  /** The person's membership in the org changed after the token was issued (to the second: {@code iat} has no more). */
+  /**
+   * The person's membership in the org changed after the token was issued. {@code iat} has whole
+   * seconds only, so a token of the same second counts as older: refusing one token too many (the
+   * console signs in again) is better than honouring a demoted role.
+   */
   boolean predatesMembershipChange(String org, String userId, Instant issuedAt) {
     if (org == null || userId == null || issuedAt == null) {
       return false;
     }
     Instant changed = membershipChanges.get(org + "/" + userId);
-    return changed != null && issuedAt.isBefore(changed.truncatedTo(ChronoUnit.SECONDS));
+    return changed != null && !issuedAt.isAfter(changed.truncatedTo(ChronoUnit.SECONDS));
   }
 
   @Scheduled(fixedDelayString = "${meridian.gateway.identity.revocation-refresh:20s}")
