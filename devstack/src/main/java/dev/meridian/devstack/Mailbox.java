@@ -6,7 +6,6 @@ import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,6 +16,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The local stack's SMTP server (GreenMail, in this process): every e-mail Meridian sends lands
@@ -25,6 +26,7 @@ import java.util.regex.Pattern;
  */
 public final class Mailbox implements AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(Mailbox.class);
   private static final Pattern LINK = Pattern.compile("https?://\\S+\\?token=[A-Za-z0-9_-]+");
 
   private final GreenMail smtp;
@@ -80,7 +82,8 @@ public final class Mailbox implements AutoCloseable {
         Files.writeString(directory.resolve(name), "To: " + recipient(message) + "\nSubject: " + message.getSubject() + "\n\n" + text(message));
       }
     } catch (IOException | MessagingException e) {
-      throw new UncheckedIOException(new IOException("cannot write mail to " + directory, e));
+      // Logged, not thrown: a throw would end the scheduled writer for good. The next run retries.
+      log.warn("cannot write mail to {}: {}", directory, e.getMessage());
     }
   }
 

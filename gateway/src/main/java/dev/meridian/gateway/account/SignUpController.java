@@ -1,11 +1,11 @@
 package dev.meridian.gateway.account;
 
+import dev.meridian.gateway.api.Outcome;
 import dev.meridian.gateway.identity.LoginThrottle;
 import dev.meridian.gateway.infra.RestErrors;
+import dev.meridian.proto.tenant.v1.SignUpResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -28,18 +28,16 @@ class SignUpController {
   @PostMapping("/api/v1/signup")
   ResponseEntity<?> signUp(@RequestBody JsonNode body, HttpServletRequest request) {
     String email = body.path("email").isString() ? body.path("email").asString().trim() : null;
-    var refused = throttle.admitSignUp(request.getRemoteAddr(), email);
-    if (refused.isPresent()) {
-      return RestErrors.problem(refused.get());
+    var throttled = throttle.admitSignUp(request.getRemoteAddr(), email);
+    if (throttled.isPresent()) {
+      return RestErrors.problem(throttled.get());
     }
-    ResponseEntity<?> answer = RestErrors.respond(accounts.signUp(body), created -> {
-      Map<String, Object> view = new LinkedHashMap<>();
-      view.put("orgSlug", created.getOrgSlug());
-      view.put("status", created.getStatus());
-      view.put("message", "We sent a confirmation link to " + created.getEmail() + ". Follow it to activate " + created.getOrgSlug() + ".");
-      return view;
-    });
-    return answer.getStatusCode().is2xxSuccessful() ? ResponseEntity.status(HttpStatus.ACCEPTED).body(answer.getBody()) : answer;
+    return switch (accounts.signUp(body)) {
+      case Outcome.Done<SignUpResponse> pending -> ResponseEntity.accepted().body(Map.of("orgSlug", pending.value().getOrgSlug(),
+          "status", pending.value().getStatus(), "message", "We sent a confirmation link to " + pending.value().getEmail()
+              + ". Follow it to activate " + pending.value().getOrgSlug() + "."));
+      case Outcome.Refused<SignUpResponse> refused -> RestErrors.problem(refused.refusal());
+    };
   }
 
   @PostMapping("/api/v1/signup/confirm")

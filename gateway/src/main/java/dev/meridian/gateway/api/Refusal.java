@@ -14,6 +14,9 @@ public sealed interface Refusal {
   /** 404: absent, or belongs to another org — the two are indistinguishable on purpose. */
   record NotFound(String detail) implements Refusal {}
 
+  /** 401: no access token, or one that is not valid (expired, tampered, revoked, not for this API). */
+  record Unauthenticated(String detail) implements Refusal {}
+
   /** 403: the caller may act in this org, but its role may not do this (e.g. an admin making someone owner). */
   record Forbidden(String detail) implements Refusal {}
 

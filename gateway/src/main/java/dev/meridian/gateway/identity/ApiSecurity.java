@@ -1,18 +1,15 @@
 package dev.meridian.gateway.identity;
 
-import dev.meridian.gateway.api.Json;
+import dev.meridian.gateway.api.Refusal;
+import dev.meridian.gateway.infra.RestErrors;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -47,9 +44,9 @@ class ApiSecurity {
     http.securityMatcher("/api/v1/**")
         .authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
         .oauth2ResourceServer(server -> server.jwt(jwt -> {}).authenticationEntryPoint((request, response, e) ->
-            write(response, HttpStatus.UNAUTHORIZED, "unauthenticated", request.getHeader("Authorization") == null
+            RestErrors.write(new Refusal.Unauthenticated(request.getHeader("Authorization") == null
                 ? "send an access token: Authorization: Bearer <token> (POST /oauth2/token with an API key gives one)"
-                : "the access token is not valid: " + e.getMessage(), request.getRequestURI())))
+                : "the access token is not valid: " + e.getMessage()), request, response)))
         .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .csrf(csrf -> csrf.disable())
         .addFilterAfter(new AccessFilter(), BearerTokenAuthenticationFilter.class);
@@ -75,30 +72,14 @@ class ApiSecurity {
       }
       var caller = Caller.of(token.getToken());
       if (caller.isEmpty()) {
-        write(response, HttpStatus.UNAUTHORIZED, "unauthenticated", "the access token names no role", request.getRequestURI());
+        RestErrors.write(new Refusal.Unauthenticated("the access token names no role"), request, response);
         return;
       }
       switch (AccessPolicy.decide(request.getMethod(), request.getRequestURI(), caller.get())) {
         case AccessPolicy.Allow allow -> chain.doFilter(request, response);
-        case AccessPolicy.Hidden hidden -> write(response, HttpStatus.NOT_FOUND, "not-found", "no such resource: " + request.getRequestURI(),
-            request.getRequestURI());
-        case AccessPolicy.Forbidden forbidden -> write(response, HttpStatus.FORBIDDEN, "forbidden", forbidden.detail(), request.getRequestURI());
+        case AccessPolicy.Hidden hidden -> RestErrors.write(new Refusal.NotFound("no such resource: " + request.getRequestURI()), request, response);
+        case AccessPolicy.Forbidden forbidden -> RestErrors.write(new Refusal.Forbidden(forbidden.detail()), request, response);
       }
     }
-  }
-
-  private static void write(HttpServletResponse response, HttpStatus status, String type, String detail, String instance) throws IOException {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", "https://meridian.dev/problems/" + type);
-    body.put("title", status.getReasonPhrase());
-    body.put("status", status.value());
-    body.put("detail", detail);
-    body.put("instance", instance);
-    response.setStatus(status.value());
-    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-    if (status == HttpStatus.UNAUTHORIZED) {
-      response.setHeader("WWW-Authenticate", "Bearer");
-    }
-    response.getOutputStream().write(Json.MAPPER.writeValueAsBytes(body));
   }
 }

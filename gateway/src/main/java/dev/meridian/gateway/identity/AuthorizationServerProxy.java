@@ -1,15 +1,19 @@
 package dev.meridian.gateway.identity;
 
+import dev.meridian.gateway.api.Refusal;
 import dev.meridian.gateway.infra.ClientsProperties;
+import dev.meridian.gateway.infra.RestErrors;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -18,17 +22,17 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.util.HtmlUtils;
 
 /**
- * The authorization server's browser-facing endpoints through the gateway, so people only ever
- * see one address (the issuer): the login form, the authorize endpoint of the console's PKCE flow,
- * logout, discovery and the public keys. Requests pass as they came, with the cookies of the login
+ * The authorization server through the gateway, so people and CI systems only ever see one
+ * address (the issuer): the token endpoint, the login form, the authorize endpoint of the
+ * console's PKCE flow, logout, discovery and the public keys. Requests pass as they came, with the cookies of the login
  * session and {@code X-Forwarded-*} so redirects name the gateway; answers come back unchanged.
- * Sign-in attempts are throttled per address and per account.
+ * Token requests and sign-in attempts are throttled per address and per client id or account.
  */
 @RestController
 class AuthorizationServerProxy {
 
-  private static final List<String> REQUEST_HEADERS = List.of(HttpHeaders.COOKIE, HttpHeaders.ACCEPT, HttpHeaders.CONTENT_TYPE,
-      HttpHeaders.ACCEPT_LANGUAGE);
+  private static final List<String> REQUEST_HEADERS = List.of(HttpHeaders.AUTHORIZATION, HttpHeaders.COOKIE, HttpHeaders.ACCEPT,
+      HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT_LANGUAGE);
   private static final List<String> RESPONSE_HEADERS = List.of(HttpHeaders.LOCATION, HttpHeaders.SET_COOKIE, HttpHeaders.CONTENT_TYPE,
       HttpHeaders.CACHE_CONTROL, HttpHeaders.PRAGMA, HttpHeaders.EXPIRES, "X-Frame-Options", "X-Content-Type-Options");
 
@@ -45,6 +49,38 @@ class AuthorizationServerProxy {
       "/.well-known/oauth-authorization-server"}, method = RequestMethod.GET)
   void protocol(HttpServletRequest request, HttpServletResponse response) throws IOException {
     pass(request, response, null);
+  }
+
+  /**
+   * {@code POST /oauth2/token}: CI systems (client credentials) and the console (its code) need one
+   * address. Throttled per address, and per client id after wrong secrets.
+   */
+  @RequestMapping(path = "/oauth2/token", method = RequestMethod.POST)
+  void token(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    byte[] body = request.getInputStream().readAllBytes();
+    String clientId = clientId(request.getHeader(HttpHeaders.AUTHORIZATION), new String(body, StandardCharsets.UTF_8));
+    var refused = throttle.admit(request.getRemoteAddr(), clientId);
+    if (refused.isPresent()) {
+      RestErrors.write(refused.get(), request, response);
+      return;
+    }
+    if (pass(request, response, body) == 401) {
+      throttle.failed(clientId);
+    }
+  }
+
+  /** The client id of HTTP Basic credentials, or of a {@code client_id} form field; null if neither. */
+  static String clientId(String authorization, String form) {
+    if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+      try {
+        String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+        int colon = decoded.indexOf(':');
+        return URLDecoder.decode(colon < 0 ? decoded : decoded.substring(0, colon), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException malformed) {
+        return null;
+      }
+    }
+    return FormFields.field(form, "client_id").orElse(null);
   }
 
   @RequestMapping(path = "/login", method = RequestMethod.GET)
@@ -105,11 +141,11 @@ class AuthorizationServerProxy {
       response.getOutputStream().write(answer.body());
       return answer.statusCode();
     } catch (IOException e) {
-      response.sendError(503, "the sign-in service is unavailable; retry shortly");
+      RestErrors.write(new Refusal.Unavailable("tenant-service is unavailable; retry shortly"), request, response);
       return 503;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      response.sendError(503, "the sign-in service is unavailable; retry shortly");
+      RestErrors.write(new Refusal.Unavailable("tenant-service is unavailable; retry shortly"), request, response);
       return 503;
     }
   }

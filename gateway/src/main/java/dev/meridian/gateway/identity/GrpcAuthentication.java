@@ -1,7 +1,9 @@
 package dev.meridian.gateway.identity;
 
 import com.google.protobuf.Message;
+import dev.meridian.gateway.api.Refusal;
 import dev.meridian.gateway.api.RequestOrg;
+import dev.meridian.gateway.infra.GrpcErrors;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener;
@@ -51,12 +53,12 @@ class GrpcAuthentication implements ServerInterceptor {
     try {
       caller = token.isEmpty() ? Optional.empty() : Caller.of(decoder.decode(token.getFirst()));
     } catch (JwtException e) {
-      call.close(Status.UNAUTHENTICATED.withDescription("the access token is not valid: " + e.getMessage()), new Metadata());
+      refuse(call, new Refusal.Unauthenticated("the access token is not valid: " + e.getMessage()));
       return new ServerCall.Listener<>() {};
     }
     if (caller.isEmpty()) {
-      call.close(Status.UNAUTHENTICATED.withDescription(
-          "send an access token as metadata 'authorization: Bearer <token>' (POST /oauth2/token with an API key gives one)"), new Metadata());
+      refuse(call, new Refusal.Unauthenticated(
+          "send an access token as metadata 'authorization: Bearer <token>' (POST /oauth2/token with an API key gives one)"));
       return new ServerCall.Listener<>() {};
     }
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
@@ -66,14 +68,14 @@ class GrpcAuthentication implements ServerInterceptor {
       @Override
       public void onMessage(Q message) {
         String org = message instanceof Message proto ? RequestOrg.of(proto).map(RequestOrg::org).orElse(null) : null;
-        Status status = switch (AccessPolicy.decideGrpc(method, org, caller.get())) {
+        Refusal refusal = switch (AccessPolicy.decideGrpc(method, org, caller.get())) {
           case AccessPolicy.Allow allow -> null;
-          case AccessPolicy.Hidden hidden -> Status.NOT_FOUND.withDescription("not found");
-          case AccessPolicy.Forbidden forbidden -> Status.PERMISSION_DENIED.withDescription(forbidden.detail());
+          case AccessPolicy.Hidden hidden -> new Refusal.NotFound("not found");
+          case AccessPolicy.Forbidden forbidden -> new Refusal.Forbidden(forbidden.detail());
         };
-        if (status != null) {
+        if (refusal != null) {
           refused = true;
-          call.close(status, new Metadata());
+          refuse(call, refusal);
           return;
         }
         super.onMessage(message);
@@ -86,5 +88,10 @@ class GrpcAuthentication implements ServerInterceptor {
         }
       }
     };
+  }
+
+  private static void refuse(ServerCall<?, ?> call, Refusal refusal) {
+    var exception = GrpcErrors.status(refusal);
+    call.close(Status.fromThrowable(exception), Status.trailersFromThrowable(exception));
   }
 }

@@ -34,6 +34,7 @@ public final class GrpcErrors {
   public static StatusRuntimeException status(Refusal refusal) {
     com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setMessage(refusal.detail());
     switch (refusal) {
+      case Refusal.Unauthenticated r -> status.setCode(Code.UNAUTHENTICATED_VALUE);
       case Refusal.NotFound r -> status.setCode(Code.NOT_FOUND_VALUE);
       case Refusal.Forbidden r -> status.setCode(Code.PERMISSION_DENIED_VALUE);
       case Refusal.Conflict r -> status.setCode(Code.ALREADY_EXISTS_VALUE);

@@ -1,9 +1,14 @@
 package dev.meridian.gateway.infra;
 
+import dev.meridian.gateway.api.Json;
 import dev.meridian.gateway.api.Outcome;
 import dev.meridian.gateway.api.Refusal;
 import dev.meridian.workflow.Violation;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,6 +49,7 @@ public class RestErrors {
 
   public static ResponseEntity<ProblemDetail> problem(Refusal refusal) {
     HttpStatus status = switch (refusal) {
+      case Refusal.Unauthenticated r -> HttpStatus.UNAUTHORIZED;
       case Refusal.NotFound r -> HttpStatus.NOT_FOUND;
       case Refusal.Forbidden r -> HttpStatus.FORBIDDEN;
       case Refusal.Conflict r -> HttpStatus.CONFLICT;
@@ -54,6 +60,7 @@ public class RestErrors {
     };
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, refusal.detail());
     problem.setType(URI.create("https://meridian.dev/problems/" + switch (refusal) {
+      case Refusal.Unauthenticated r -> "unauthenticated";
       case Refusal.NotFound r -> "not-found";
       case Refusal.Forbidden r -> "forbidden";
       case Refusal.Conflict r -> "conflict";
@@ -71,13 +78,36 @@ public class RestErrors {
       problem.setProperty("errors", errors.stream().map(v -> Map.of("pointer", v.pointer(), "message", v.message())).toList());
     }
     var response = ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON);
-    if (refusal instanceof Refusal.Unavailable) {
+    if (refusal instanceof Refusal.Unauthenticated) {
+      response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+    } else if (refusal instanceof Refusal.Unavailable) {
       response.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
     } else if (refusal instanceof Refusal.Throttled throttled) {
       response.header(HttpHeaders.RETRY_AFTER, Long.toString(throttled.retryAfterSeconds()));
       problem.setProperty("retryAfterSeconds", throttled.retryAfterSeconds());
     }
     return response.body(problem);
+  }
+
+  /**
+   * The same problem+json, written by a servlet filter that answers before Spring MVC (security,
+   * rate limits): the problem's extra properties are flattened as Spring's converter would.
+   */
+  public static void write(Refusal refusal, HttpServletRequest request, HttpServletResponse response) throws IOException {
+    ResponseEntity<ProblemDetail> problem = problem(refusal);
+    ProblemDetail detail = problem.getBody();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", String.valueOf(detail.getType()));
+    body.put("title", detail.getTitle());
+    body.put("status", detail.getStatus());
+    body.put("detail", detail.getDetail());
+    body.put("instance", request.getRequestURI());
+    if (detail.getProperties() != null) {
+      body.putAll(detail.getProperties());
+    }
+    response.setStatus(problem.getStatusCode().value());
+    problem.getHeaders().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
+    response.getOutputStream().write(Json.MAPPER.writeValueAsBytes(body));
   }
 
   @ExceptionHandler(HttpMessageNotReadableException.class)

@@ -1,6 +1,5 @@
 package dev.meridian.gateway.throttle;
 
-import dev.meridian.gateway.api.Json;
 import dev.meridian.gateway.api.Refusal;
 import dev.meridian.gateway.infra.RestErrors;
 import jakarta.servlet.FilterChain;
@@ -8,13 +7,9 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.springframework.http.ProblemDetail;
-import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -48,20 +43,6 @@ class RateLimitFilter extends OncePerRequestFilter {
       chain.doFilter(request, response);
       return;
     }
-    // Written here, before Spring MVC: the same problem+json RestErrors gives, with its extra properties flattened.
-    ResponseEntity<ProblemDetail> problem = RestErrors.problem(refused.get());
-    ProblemDetail detail = problem.getBody();
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", String.valueOf(detail.getType()));
-    body.put("title", detail.getTitle());
-    body.put("status", detail.getStatus());
-    body.put("detail", detail.getDetail());
-    body.put("instance", path);
-    if (detail.getProperties() != null) {
-      body.putAll(detail.getProperties());
-    }
-    response.setStatus(problem.getStatusCode().value());
-    problem.getHeaders().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
-    response.getOutputStream().write(Json.MAPPER.writeValueAsBytes(body));
+    RestErrors.write(refused.get(), request, response);
   }
 }

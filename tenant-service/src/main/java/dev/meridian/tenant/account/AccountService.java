@@ -1,9 +1,6 @@
 package dev.meridian.tenant.account;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.util.Timestamps;
-import com.google.rpc.BadRequest;
-import com.google.rpc.Code;
 import dev.meridian.proto.tenant.v1.AcceptInvitationRequest;
 import dev.meridian.proto.tenant.v1.AccountsGrpc;
 import dev.meridian.proto.tenant.v1.ChangeMemberRoleRequest;
@@ -16,10 +13,12 @@ import dev.meridian.proto.tenant.v1.Member;
 import dev.meridian.proto.tenant.v1.RemoveMemberRequest;
 import dev.meridian.proto.tenant.v1.SignUpRequest;
 import dev.meridian.proto.tenant.v1.SignUpResponse;
+import dev.meridian.tenant.directory.EmailAddress;
 import dev.meridian.tenant.directory.Slug;
+import dev.meridian.tenant.infra.FieldViolations;
+import dev.meridian.tenant.infra.FieldViolations.Violation;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,7 +32,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -50,7 +48,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 class AccountService extends AccountsGrpc.AccountsImplBase {
 
-  static final Set<String> ROLES = Set.of("owner", "admin", "member", "viewer");
   private static final Logger log = LoggerFactory.getLogger(AccountService.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
@@ -69,8 +66,6 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
     this.transaction = transaction;
   }
 
-  private record Violation(String pointer, String message) {}
-
   @Override
   public void signUp(SignUpRequest request, StreamObserver<SignUpResponse> response) {
     String email = request.getEmail().trim();
@@ -85,21 +80,21 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
     PasswordPolicy.problem(request.getPassword(), List.of(request.getOrgSlug(), request.getOrgName(), email, email.split("@")[0]))
         .ifPresent(problem -> violations.add(new Violation("/password", problem)));
     if (!violations.isEmpty()) {
-      response.onError(invalid("the sign-up is incomplete or invalid", violations));
+      response.onError(FieldViolations.invalid("the sign-up is incomplete or invalid", violations));
       return;
     }
     String hash = encoder.encode(request.getPassword());
     run(response, () -> transaction.execute(status -> {
       store.dropStaleSignUps(request.getOrgSlug(), email);
       if (store.userByEmail(email).isPresent()) {
-        throw invalid("the sign-up is invalid", List.of(new Violation("/email",
+        throw FieldViolations.invalid("the sign-up is invalid", List.of(new Violation("/email",
             "an account with this e-mail address exists: log in, or ask an owner of the organisation to invite you")));
       }
       if (!store.insertPendingOrg(request.getOrgSlug(), request.getOrgName().trim(), email)) {
-        throw invalid("the sign-up is invalid", List.of(new Violation("/orgSlug",
+        throw FieldViolations.invalid("the sign-up is invalid", List.of(new Violation("/orgSlug",
             "'" + request.getOrgSlug() + "' is taken; choose another")));
       }
-      String userId = "usr_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+      String userId = newId("usr_");
       store.insertUser(userId, email, hash, "PENDING_CONFIRMATION");
       store.addMember(request.getOrgSlug(), userId, "owner");
       Instant expires = Instant.now().plus(properties.signUpLinkTtl());
@@ -146,11 +141,9 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
     String email = request.getEmail().trim();
     List<Violation> violations = new ArrayList<>();
     emailProblem(email).ifPresent(problem -> violations.add(new Violation("/email", problem)));
-    if (!ROLES.contains(request.getRole())) {
-      violations.add(new Violation("/role", "role '" + request.getRole() + "' is not one of owner, admin, member, viewer"));
-    }
+    Roles.problem(request.getRole()).ifPresent(problem -> violations.add(new Violation("/role", problem)));
     if (!violations.isEmpty()) {
-      response.onError(invalid("the invitation is invalid", violations));
+      response.onError(FieldViolations.invalid("the invitation is invalid", violations));
       return;
     }
     run(response, () -> transaction.execute(status -> {
@@ -189,14 +182,14 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
         userId = existing.get().id();
       } else {
         PasswordPolicy.problem(request.getPassword(), List.of(link.org(), link.email(), link.email().split("@")[0])).ifPresent(problem -> {
-          throw invalid("choose a password for your new account", List.of(new Violation("/password", problem)));
+          throw FieldViolations.invalid("choose a password for your new account", List.of(new Violation("/password", problem)));
         });
         String hash = encoder.encode(request.getPassword());
         if (existing.isPresent()) {
           userId = existing.get().id();
           store.activateUser(userId, hash);
         } else {
-          userId = "usr_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+          userId = newId("usr_");
           store.insertUser(userId, link.email(), hash, "ACTIVE");
         }
       }
@@ -209,9 +202,9 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
 
   @Override
   public void changeMemberRole(ChangeMemberRoleRequest request, StreamObserver<Member> response) {
-    if (!ROLES.contains(request.getRole())) {
-      response.onError(invalid("the role is invalid", List.of(new Violation("/role",
-          "role '" + request.getRole() + "' is not one of owner, admin, member, viewer"))));
+    Optional<String> badRole = Roles.problem(request.getRole());
+    if (badRole.isPresent()) {
+      response.onError(FieldViolations.invalid("the role is invalid", List.of(new Violation("/role", badRole.get()))));
       return;
     }
     run(response, () -> transaction.execute(status -> {
@@ -281,9 +274,13 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
     String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    store.insertLink("lnk_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16), hash(token), kind, org, email, role,
+    store.insertLink(newId("lnk_"), hash(token), kind, org, email, role,
         createdBy.isBlank() ? "unknown" : createdBy, expires);
     return token;
+  }
+
+  private static String newId(String prefix) {
+    return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
   }
 
   private static String hash(String token) {
@@ -298,15 +295,7 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
     if (email.isEmpty()) {
       return Optional.of("enter your e-mail address");
     }
-    return email.length() <= 254 && email.matches("[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+") ? Optional.empty()
-        : Optional.of("'" + email + "' is not an e-mail address");
-  }
-
-  private static StatusRuntimeException invalid(String description, List<Violation> violations) {
-    BadRequest.Builder details = BadRequest.newBuilder();
-    violations.forEach(v -> details.addFieldViolations(BadRequest.FieldViolation.newBuilder().setField(v.pointer()).setDescription(v.message())));
-    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE)
-        .setMessage(description).addDetails(Any.pack(details.build())).build());
+    return EmailAddress.isValid(email) ? Optional.empty() : Optional.of("'" + email + "' is not an e-mail address");
   }
 
   private static <T> void run(StreamObserver<T> response, Supplier<T> work) {

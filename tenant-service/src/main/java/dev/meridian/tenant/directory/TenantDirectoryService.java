@@ -36,7 +36,7 @@ class TenantDirectoryService extends TenantDirectoryGrpc.TenantDirectoryImplBase
   public void createOrg(CreateOrgRequest request, StreamObserver<Org> response) {
     Optional<String> problem = Slug.problem("slug", request.getSlug())
         .or(() -> request.getName().isBlank() ? Optional.of("name is required") : Optional.empty())
-        .or(() -> request.getOwnerEmail().matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+") ? Optional.empty()
+        .or(() -> EmailAddress.isValid(request.getOwnerEmail()) ? Optional.empty()
             : Optional.of("ownerEmail '" + request.getOwnerEmail() + "' is not an e-mail address"));
     if (problem.isPresent()) {
       response.onError(Status.INVALID_ARGUMENT.withDescription(problem.get()).asRuntimeException());

@@ -11,12 +11,15 @@ import dev.meridian.proto.tenant.v1.ListRevokedKeysRequest;
 import dev.meridian.proto.tenant.v1.ListRevokedKeysResponse;
 import dev.meridian.proto.tenant.v1.MembershipChange;
 import dev.meridian.proto.tenant.v1.RevokeApiKeyRequest;
+import dev.meridian.tenant.account.Roles;
+import dev.meridian.tenant.infra.FieldViolations;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Set;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +30,6 @@ import org.springframework.stereotype.Service;
 @Service
 class ApiKeyService extends ApiKeysGrpc.ApiKeysImplBase {
 
-  static final Set<String> ROLES = Set.of("owner", "admin", "member", "viewer");
   private static final Logger log = LoggerFactory.getLogger(ApiKeyService.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -49,8 +51,9 @@ class ApiKeyService extends ApiKeysGrpc.ApiKeysImplBase {
       response.onError(Status.INVALID_ARGUMENT.withDescription("name is required (at most 100 characters)").asRuntimeException());
       return;
     }
-    if (!ROLES.contains(request.getRole())) {
-      response.onError(Status.INVALID_ARGUMENT.withDescription("role must be one of owner, admin, member, viewer").asRuntimeException());
+    Optional<String> badRole = Roles.problem(request.getRole());
+    if (badRole.isPresent()) {
+      response.onError(FieldViolations.invalid("the API key is invalid", List.of(new FieldViolations.Violation("/role", badRole.get()))));
       return;
     }
     String id = "key_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);

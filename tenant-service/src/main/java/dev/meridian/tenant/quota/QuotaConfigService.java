@@ -1,8 +1,5 @@
 package dev.meridian.tenant.quota;
 
-import com.google.protobuf.Any;
-import com.google.rpc.BadRequest;
-import com.google.rpc.Code;
 import dev.meridian.proto.tenant.v1.GetOrgQuotasRequest;
 import dev.meridian.proto.tenant.v1.GetQuotaRequest;
 import dev.meridian.proto.tenant.v1.ListQuotaChangesRequest;
@@ -11,10 +8,9 @@ import dev.meridian.proto.tenant.v1.OrgQuotas;
 import dev.meridian.proto.tenant.v1.Quota;
 import dev.meridian.proto.tenant.v1.QuotaConfigGrpc;
 import dev.meridian.proto.tenant.v1.SetQuotaRequest;
+import dev.meridian.tenant.infra.FieldViolations;
 import io.grpc.Status;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -73,7 +69,7 @@ class QuotaConfigService extends QuotaConfigGrpc.QuotaConfigImplBase {
       return new Result(Status.OK, List.of(), store.find(candidate.getOrg(), candidate.getProject()).orElseThrow());
     });
     if (!result.problems().isEmpty()) {
-      response.onError(invalid(result.problems()));
+      response.onError(FieldViolations.invalid("the quota is invalid", result.problems()));
     } else if (!result.status().isOk()) {
       response.onError(result.status().asRuntimeException());
     } else {
@@ -111,18 +107,6 @@ class QuotaConfigService extends QuotaConfigGrpc.QuotaConfigImplBase {
       return false;
     }
     return true;
-  }
-
-  /** INVALID_ARGUMENT with every problem as a located field violation, so the gateway can answer 422 with pointers. */
-  private static RuntimeException invalid(List<QuotaRules.Problem> problems) {
-    BadRequest.Builder details = BadRequest.newBuilder();
-    List<String> messages = new ArrayList<>();
-    for (QuotaRules.Problem problem : problems) {
-      details.addFieldViolations(BadRequest.FieldViolation.newBuilder().setField(problem.pointer()).setDescription(problem.message()));
-      messages.add(problem.pointer() + ": " + problem.message());
-    }
-    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE)
-        .setMessage("the quota is invalid: " + String.join("; ", messages)).addDetails(Any.pack(details.build())).build());
   }
 
   private static <T> void reply(StreamObserver<T> response, T value) {

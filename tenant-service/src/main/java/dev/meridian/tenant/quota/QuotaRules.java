@@ -1,6 +1,7 @@
 package dev.meridian.tenant.quota;
 
 import dev.meridian.proto.tenant.v1.Quota;
+import dev.meridian.tenant.infra.FieldViolations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
 final class QuotaRules {
 
   /** A problem with one field, located by a JSON pointer into the REST body. */
-  record Problem(String pointer, String message) {}
+  record Problem(String pointer, String message) implements FieldViolations.Located {}
 
   private static final Pattern GPU_TYPE = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
   private static final int MAX_GPUS = 1_000_000;
