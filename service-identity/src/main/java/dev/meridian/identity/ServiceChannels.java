@@ -1,0 +1,56 @@
+package dev.meridian.identity;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one way Meridian opens a gRPC channel. There is no plaintext variant: between services the
+ * channel is mutually authenticated with the deployment CA; an agent checks the agent endpoint's
+ * certificate against the CA bundle it was given (or the JVM's trust store, for a publicly signed
+ * endpoint).
+ */
+public final class ServiceChannels {
+
+  private ServiceChannels() {}
+
+  /** A channel to another service's internal API, presenting this service's certificate. */
+  public static ManagedChannel toService(String target, ServiceTls tls, ClientInterceptor... interceptors) {
+    try {
+      ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
+          .keyManager(tls.certificate().toFile(), tls.privateKey().toFile())
+          .trustManager(tls.ca().toFile())
+          .build();
+      return Grpc.newChannelBuilder(target, credentials).intercept(interceptors).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the service's TLS material for a channel to " + target, e);
+    }
+  }
+
+  /**
+   * An agent's channel to the agent endpoint: TLS, the endpoint's certificate checked against
+   * {@code caBundle} (null: the JVM's default trust store), kept alive across idle periods.
+   */
+  public static ManagedChannel toAgentEndpoint(String target, Path caBundle, ClientInterceptor... interceptors) {
+    try {
+      TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder();
+      if (caBundle != null) {
+        credentials.trustManager(caBundle.toFile());
+      }
+      return NettyChannelBuilder.forTarget(target, credentials.build())
+          .keepAliveTime(20, TimeUnit.SECONDS)
+          .keepAliveWithoutCalls(true)
+          .intercept(interceptors)
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the agent endpoint's CA bundle " + caBundle, e);
+    }
+  }
+}
