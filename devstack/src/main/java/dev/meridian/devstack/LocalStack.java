@@ -1,6 +1,9 @@
 package dev.meridian.devstack;
 
+import dev.meridian.identity.ServiceChannels;
+import dev.meridian.testkit.DeploymentCa;
 import dev.meridian.testkit.Infrastructure;
+import io.grpc.ManagedChannel;
 import dev.meridian.testkit.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,15 +29,15 @@ public final class LocalStack implements AutoCloseable {
   private static final String VERSION = "0.1.0-SNAPSHOT";
 
   /** Ports of everything; {@link #free()} picks unused ones. */
-  public record Layout(int gatewayHttp, int gatewayGrpc, int tenantHttp, int tenantGrpc, int routerHttp, int routerGrpc, int smtp,
-      Infrastructure.Ports infrastructure) {
+  public record Layout(int gatewayHttp, int gatewayGrpc, int tenantHttp, int tenantGrpc, int routerHttp, int routerGrpc, int agentEndpoint,
+      int smtp, Infrastructure.Ports infrastructure) {
 
     public static Layout fixed() {
-      return new Layout(8080, 9090, 8181, 9191, 8282, 9292, 2525, new Infrastructure.Ports(15432, 19092, 19093, 17233));
+      return new Layout(8080, 9090, 8181, 9191, 8282, 9292, 9443, 2525, new Infrastructure.Ports(15432, 19092, 19093, 17233));
     }
 
     public static Layout free() {
-      return new Layout(Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
+      return new Layout(Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
           new Infrastructure.Ports(Ports.free(), Ports.free(), Ports.free(), Ports.free()));
     }
   }
@@ -49,11 +52,14 @@ public final class LocalStack implements AutoCloseable {
   private final Options options;
   private final Infrastructure infrastructure;
   private final Mailbox mailbox;
+  /** The stack's own CA (under {@code tls/} in its home, made at first start): services authenticate each other with it. */
+  private final DeploymentCa ca;
   private final Map<String, ServiceProcess> services = new java.util.concurrent.ConcurrentHashMap<>();
   /** The token of the shared development cluster {@code local}, which serves every org. */
   private final String sharedClusterToken = "mrdc_local_" + java.util.UUID.randomUUID();
 
   private LocalStack(Options options, Infrastructure infrastructure, Mailbox mailbox) {
+    this.ca = DeploymentCa.in(options.home().resolve("tls"));
     this.options = options;
     this.infrastructure = infrastructure;
     this.mailbox = mailbox;
@@ -145,7 +151,7 @@ public final class LocalStack implements AutoCloseable {
     String jdbc = infrastructure.postgres().jdbcUrl();
     String kafka = infrastructure.kafka().bootstrapServers();
     Path logs = options.home().resolve("logs");
-    services.put("tenant-service", service("tenant-service", logs, ports.tenantHttp(), List.of(
+    services.put("tenant-service", service("tenant-service", logs, ports.tenantHttp(), withIdentity("tenant-service",
         "--server.port=" + ports.tenantHttp(),
         "--spring.grpc.server.port=" + ports.tenantGrpc(),
         "--spring.datasource.url=" + jdbc + "?currentSchema=tenant",
@@ -158,9 +164,10 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.tenant.identity.access-token-ttl=8h",
         "--meridian.tenant.identity.operator.client-id=" + operator.clientId(),
         "--meridian.tenant.identity.operator.client-secret=" + operator.clientSecret())));
-    services.put("cluster-router", service("cluster-router", logs, ports.routerHttp(), List.of(
+    services.put("cluster-router", service("cluster-router", logs, ports.routerHttp(), withIdentity("cluster-router",
         "--server.port=" + ports.routerHttp(),
         "--spring.grpc.server.port=" + ports.routerGrpc(),
+        "--meridian.router.agents.endpoint.port=" + ports.agentEndpoint(),
         "--spring.datasource.url=" + jdbc + "?currentSchema=router",
         "--spring.kafka.bootstrap-servers=" + kafka,
         "--meridian.router.temporal.target=" + infrastructure.temporal().target(),
@@ -168,7 +175,7 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.router.agents.shared-cluster-token=" + sharedClusterToken,
         "--meridian.router.admission.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
         "--management.endpoints.web.exposure.include=health,metrics")));
-    services.put("gateway", service("gateway", logs, ports.gatewayHttp(), List.of(
+    services.put("gateway", service("gateway", logs, ports.gatewayHttp(), withIdentity("gateway",
         "--server.port=" + ports.gatewayHttp(),
         "--spring.grpc.server.port=" + ports.gatewayGrpc(),
         "--spring.datasource.url=" + jdbc + "?currentSchema=gateway",
@@ -181,8 +188,15 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.gateway.identity.login.sign-ups-per-address-per-hour=6000",
         "--management.endpoints.web.exposure.include=health,mappings",
         "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc(),
-        "--meridian.gateway.clusters.agent-endpoint=127.0.0.1:" + ports.routerGrpc())));
+        "--meridian.gateway.clusters.agent-endpoint=" + agentEndpointTarget())));
     services.put("execution-agent", agent("execution-agent", sharedClusterToken, AgentOptions.process(options.home().resolve("agent"))));
+  }
+
+  /** {@code args} and the {@code --meridian.tls.*} arguments that give {@code service} its certificate. */
+  private List<String> withIdentity(String service, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(ca.identity(service).arguments());
+    return all;
   }
 
   /**
@@ -216,7 +230,8 @@ public final class LocalStack implements AutoCloseable {
   private ServiceProcess agent(String name, String token, AgentOptions agent) {
     List<String> args = new ArrayList<>(List.of(
         "--meridian.agent.token=" + token,
-        "--meridian.agent.router-target=127.0.0.1:" + options.layout().routerGrpc(),
+        "--meridian.agent.router-target=" + agentEndpointTarget(),
+        "--meridian.agent.router-ca=" + ca.caFile(),
         "--spring.kafka.bootstrap-servers=" + infrastructure.kafka().bootstrapServers()));
     args.addAll(agent.args());
     Path jar = options.repository().resolve("execution-agent").resolve("target").resolve("execution-agent-" + VERSION + "-exec.jar");
@@ -240,8 +255,27 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  public String routerGrpcTarget() {
+  /** Where agents connect (TLS, the agent stream only). */
+  public String agentEndpointTarget() {
+    return "127.0.0.1:" + options.layout().agentEndpoint();
+  }
+
+  /** A channel to the agent endpoint as an agent opens it: TLS, checked against this stack's CA. */
+  public ManagedChannel agentChannel() {
+    return ServiceChannels.toAgentEndpoint(agentEndpointTarget(), ca.caFile());
+  }
+
+  /** The stack's CA: the tests use it to play a service, or to show that a foreign one is refused. */
+  public DeploymentCa ca() {
+    return ca;
+  }
+
+  public String routerInternalTarget() {
     return "127.0.0.1:" + options.layout().routerGrpc();
+  }
+
+  public String tenantInternalTarget() {
+    return "127.0.0.1:" + options.layout().tenantGrpc();
   }
 
   public String routerMetricsUrl() {

@@ -14,7 +14,6 @@ import dev.meridian.proto.events.v1.SignedTaskEvent;
 import dev.meridian.proto.events.v1.TaskEvent;
 import dev.meridian.proto.events.v1.TaskPhase;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -161,7 +160,7 @@ class ClustersE2E {
     String attemptId = id + "/only/1";
     double rejectedBefore = rejectedEvents(stack);
 
-    ManagedChannel channel = NettyChannelBuilder.forTarget(stack.routerGrpcTarget()).usePlaintext().build();
+    ManagedChannel channel = stack.agentChannel();
     try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.infrastructure().kafka().bootstrapServers()),
         new StringSerializer(), new ByteArraySerializer())) {
       Welcome welcome = connectAs(channel, intruderToken);

@@ -12,9 +12,9 @@ import dev.meridian.agent.events.KafkaAttemptReporter;
 import dev.meridian.agent.stream.AgentIdentity;
 import dev.meridian.agent.stream.RouterConnection;
 import dev.meridian.proto.agent.v1.Capacity;
+import dev.meridian.identity.ServiceChannels;
 import dev.meridian.tenancy.TenancyGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -104,12 +104,7 @@ class AgentConfig {
 
   @Bean(destroyMethod = "shutdownNow")
   ManagedChannel routerChannel(AgentProperties properties) {
-    return NettyChannelBuilder.forTarget(properties.routerTarget())
-        .usePlaintext()
-        .keepAliveTime(20, TimeUnit.SECONDS)
-        .keepAliveWithoutCalls(true)
-        .intercept(TenancyGrpc.clientInterceptor())
-        .build();
+    return ServiceChannels.toAgentEndpoint(properties.routerTarget(), properties.routerCa(), TenancyGrpc.clientInterceptor());
   }
 
   @Bean

@@ -9,7 +9,9 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * @param token the cluster token shown once when the cluster was registered
- * @param routerTarget host:port of cluster-router's agent endpoint
+ * @param routerTarget host:port of cluster-router's agent endpoint (TLS)
+ * @param routerCa PEM bundle the agent endpoint's certificate must chain to; unset, the JVM's trust
+ *     store (an endpoint with a publicly signed certificate)
  * @param backend {@code kubernetes} (one Pod per attempt), {@code process} (local processes) or
  *     {@code simulated} (load tests, GPU demos)
  * @param workDir where each attempt of the process backend gets its own working directory and log
@@ -24,6 +26,7 @@ import org.springframework.validation.annotation.Validated;
 public record AgentProperties(
     @NotBlank(message = "set meridian.agent.token to the cluster token shown when the cluster was registered") String token,
     @NotBlank String routerTarget,
+    Path routerCa,
     String backend,
     Path workDir,
     CapacityProperties capacity,

@@ -4,7 +4,6 @@ import dev.meridian.devstack.LocalStack;
 import dev.meridian.devstack.MeridianClient;
 import dev.meridian.proto.agent.v1.Assignment;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.temporal.api.common.v1.WorkflowType;
 import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
@@ -54,7 +53,7 @@ public final class LoadHarness {
       String scope = seed(api);
       double temporalStarts = temporalStartRate(stack.infrastructure().temporal().target(), 2000);
       List<Level> results = new ArrayList<>();
-      ManagedChannel router = NettyChannelBuilder.forTarget(stack.routerGrpcTarget()).usePlaintext().build();
+      ManagedChannel router = stack.agentChannel();
       var scheduler = Executors.newScheduledThreadPool(2);
       try (var producer = new KafkaProducer<>(Map.<String, Object>of(
           ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.infrastructure().kafka().bootstrapServers(),
@@ -107,7 +106,7 @@ public final class LoadHarness {
     }
     record Assigned(String executionId, long latencyMillis, long atMillis) {}
     ConcurrentLinkedQueue<Assigned> assigned = new ConcurrentLinkedQueue<>();
-    try (var fleet = new EmbeddedAgents(tokens, router, stack.routerGrpcTarget(), producer, scheduler, Duration.ofMillis(300),
+    try (var fleet = new EmbeddedAgents(tokens, router, stack.agentEndpointTarget(), producer, scheduler, Duration.ofMillis(300),
         (Assignment assignment) -> {
           long now = System.currentTimeMillis();
           long ready = assignment.getReadyAt().getSeconds() * 1000 + assignment.getReadyAt().getNanos() / 1_000_000;

@@ -29,6 +29,12 @@ public enum Role {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  /** Empty when {@code claim} is a role a member or an API key can hold; otherwise what is wrong. */
+  public static Optional<String> problemWithOrgRole(String claim) {
+    return of(claim).filter(role -> role != OPERATOR).isPresent() ? Optional.empty()
+        : Optional.of("role '" + claim + "' is not one of owner, admin, member, viewer");
+  }
+
   /** Empty when {@code claim} names no role. */
   public static Optional<Role> of(String claim) {
     if (claim == null) {

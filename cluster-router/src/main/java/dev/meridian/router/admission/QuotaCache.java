@@ -4,9 +4,10 @@ import dev.meridian.proto.tenant.v1.GetOrgQuotasRequest;
 import dev.meridian.proto.tenant.v1.OrgQuotas;
 import dev.meridian.proto.tenant.v1.Quota;
 import dev.meridian.proto.tenant.v1.QuotaConfigGrpc;
+import dev.meridian.identity.ServiceChannels;
+import dev.meridian.identity.ServiceTls;
 import dev.meridian.tenancy.TenancyGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import jakarta.annotation.PreDestroy;
 import java.time.Instant;
@@ -61,10 +62,9 @@ public class QuotaCache {
   private final QuotaConfigGrpc.QuotaConfigBlockingStub quotas;
   private final AdmissionProperties properties;
 
-  QuotaCache(AdmissionProperties properties) {
+  QuotaCache(AdmissionProperties properties, ServiceTls tls) {
     this.properties = properties;
-    this.channel = ManagedChannelBuilder.forTarget(properties.tenantService()).usePlaintext()
-        .intercept(TenancyGrpc.clientInterceptor()).build();
+    this.channel = ServiceChannels.toService(properties.tenantService(), tls, TenancyGrpc.clientInterceptor());
     this.quotas = QuotaConfigGrpc.newBlockingStub(channel);
   }
 

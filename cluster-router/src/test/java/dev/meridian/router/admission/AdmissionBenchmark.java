@@ -55,7 +55,8 @@ class AdmissionBenchmark {
       TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(pool));
       AdmissionLedger ledger = new AdmissionLedger(jdbc);
       AdmissionProperties properties = new AdmissionProperties("127.0.0.1:1", null, null, null, null);
-      QuotaCache quotas = new QuotaCache(properties) {
+      var identity = dev.meridian.testkit.DeploymentCa.shared().identity("cluster-router");
+      QuotaCache quotas = new QuotaCache(properties, new dev.meridian.identity.ServiceTls(identity.ca(), identity.certificate(), identity.privateKey())) {
         @Override
         public Limits of(String org) {
           return new Limits(Map.of(Resources.GPU_PREFIX + "nvidia-h100", (long) QUOTA), Map.of(), null, Map.of());

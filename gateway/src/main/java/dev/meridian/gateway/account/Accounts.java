@@ -63,21 +63,20 @@ class Accounts {
     return Downstream.call("tenant-service", () -> accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()));
   }
 
-  Outcome<Invitation> invite(String org, JsonNode body, String actor, String actorRole) {
+  Outcome<Invitation> invite(String org, JsonNode body) {
     Outcome<Invitation> invited = read(body, Set.of("email", "role"), "the invitation", fields -> InviteMemberRequest.newBuilder()
-        .setOrg(org).setEmail(required(fields, "email")).setRole(required(fields, "role")).setActor(actor).setActorRole(actorRole).build(),
+        .setOrg(org).setEmail(required(fields, "email")).setRole(required(fields, "role")).build(),
         request -> accounts().inviteMember(request));
     return invited instanceof Outcome.Done<Invitation> done ? Outcome.created(done.value()) : invited;
   }
 
-  Outcome<Member> changeRole(String org, String userId, JsonNode body, String actorRole) {
+  Outcome<Member> changeRole(String org, String userId, JsonNode body) {
     return read(body, Set.of("role"), "the change", fields -> ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(userId)
-        .setRole(required(fields, "role")).setActorRole(actorRole).build(), request -> accounts().changeMemberRole(request));
+        .setRole(required(fields, "role")).build(), request -> accounts().changeMemberRole(request));
   }
 
-  Outcome<Member> remove(String org, String userId, String actorRole) {
-    return Downstream.call("tenant-service", () -> accounts().removeMember(RemoveMemberRequest.newBuilder().setOrg(org).setUserId(userId)
-        .setActorRole(actorRole).build()));
+  Outcome<Member> remove(String org, String userId) {
+    return Downstream.call("tenant-service", () -> accounts().removeMember(RemoveMemberRequest.newBuilder().setOrg(org).setUserId(userId).build()));
   }
 
   private record Read(Fields fields, List<Violation> violations) {}

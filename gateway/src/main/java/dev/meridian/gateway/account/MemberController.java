@@ -39,21 +39,17 @@ class MemberController {
   /** 201 with the invitation; the person joins by following the mailed link. */
   @PostMapping
   ResponseEntity<?> invite(@PathVariable String org, @RequestBody JsonNode body) {
-    return RestErrors.respond(accounts.invite(org, body, Caller.current(), actorRole()), MemberController::view);
+    return RestErrors.respond(accounts.invite(org, body), MemberController::view);
   }
 
   @PatchMapping("/{userId}")
   ResponseEntity<?> changeRole(@PathVariable String org, @PathVariable String userId, @RequestBody JsonNode body) {
-    return RestErrors.respond(accounts.changeRole(org, userId, body, actorRole()), MemberController::view);
+    return RestErrors.respond(accounts.changeRole(org, userId, body), MemberController::view);
   }
 
   @DeleteMapping("/{userId}")
   ResponseEntity<?> remove(@PathVariable String org, @PathVariable String userId) {
-    return RestErrors.respond(accounts.remove(org, userId, actorRole()), MemberController::view);
-  }
-
-  private static String actorRole() {
-    return Caller.currentCaller().map(Caller::roleName).orElse("");
+    return RestErrors.respond(accounts.remove(org, userId), MemberController::view);
   }
 
   static Map<String, Object> view(Member member) {

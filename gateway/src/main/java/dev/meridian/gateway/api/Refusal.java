@@ -33,6 +33,9 @@ public sealed interface Refusal {
     }
   }
 
+  /** 413: the request body is over the limit; nothing of it past the limit was read. */
+  record TooLarge(String detail) implements Refusal {}
+
   /** 503: a dependency is down; nothing was created. */
   record Unavailable(String detail) implements Refusal {}
 

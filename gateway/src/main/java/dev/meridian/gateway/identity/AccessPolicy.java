@@ -1,5 +1,6 @@
 package dev.meridian.gateway.identity;
 
+import dev.meridian.identity.Role;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -32,39 +33,39 @@ public final class AccessPolicy {
   /** 403: the caller's role may not do this in its own org. */
   public record Forbidden(String detail) implements Decision {}
 
-  private record Rule(String method, Pattern path, Caller.Role required, String what) {}
+  private record Rule(String method, Pattern path, Role required, String what) {}
 
   private static final String ORG = "/api/v1/orgs/[^/]+";
   private static final String SCOPE = ORG + "/projects/[^/]+/domains/[^/]+";
 
   private static final List<Rule> RULES = List.of(
-      new Rule("POST", Pattern.compile(SCOPE + "/(tasks|workflows|launch-plans)"), Caller.Role.MEMBER, "register tasks, workflows and launch plans"),
-      new Rule("PUT", Pattern.compile(SCOPE + "/launch-plans/[^/]+/versions/[^/]+/state"), Caller.Role.MEMBER, "activate launch plans"),
-      new Rule("POST", Pattern.compile(SCOPE + "/executions(/[^/]+/(terminate|relaunch|recover))?"), Caller.Role.MEMBER, "launch and stop executions"),
-      new Rule("POST", Pattern.compile(ORG + "/projects"), Caller.Role.ADMIN, "create projects"),
-      new Rule("*", Pattern.compile(ORG + "/clusters(/.*)?"), Caller.Role.ADMIN, "manage clusters"),
-      new Rule("PUT", Pattern.compile(ORG + "(/projects/[^/]+)?/quota"), Caller.Role.ADMIN, "set quotas"),
-      new Rule("*", Pattern.compile(ORG + "/api-keys(/.*)?"), Caller.Role.ADMIN, "manage API keys"),
-      new Rule("*", Pattern.compile(ORG + "/members(/.*)?"), Caller.Role.ADMIN, "manage members"),
-      new Rule("GET", Pattern.compile(ORG + "(/.*)?"), Caller.Role.VIEWER, "read"));
+      new Rule("POST", Pattern.compile(SCOPE + "/(tasks|workflows|launch-plans)"), Role.MEMBER, "register tasks, workflows and launch plans"),
+      new Rule("PUT", Pattern.compile(SCOPE + "/launch-plans/[^/]+/versions/[^/]+/state"), Role.MEMBER, "activate launch plans"),
+      new Rule("POST", Pattern.compile(SCOPE + "/executions(/[^/]+/(terminate|relaunch|recover))?"), Role.MEMBER, "launch and stop executions"),
+      new Rule("POST", Pattern.compile(ORG + "/projects"), Role.ADMIN, "create projects"),
+      new Rule("*", Pattern.compile(ORG + "/clusters(/.*)?"), Role.ADMIN, "manage clusters"),
+      new Rule("PUT", Pattern.compile(ORG + "(/projects/[^/]+)?/quota"), Role.ADMIN, "set quotas"),
+      new Rule("*", Pattern.compile(ORG + "/api-keys(/.*)?"), Role.ADMIN, "manage API keys"),
+      new Rule("*", Pattern.compile(ORG + "/members(/.*)?"), Role.ADMIN, "manage members"),
+      new Rule("GET", Pattern.compile(ORG + "(/.*)?"), Role.VIEWER, "read"));
 
   /** gRPC methods of {@code meridian.api.v1} and the role each needs; a method not listed needs the owner. */
-  private static final Map<String, Caller.Role> GRPC = Map.ofEntries(
-      Map.entry("meridian.api.v1.ProjectService/CreateProject", Caller.Role.ADMIN),
-      Map.entry("meridian.api.v1.ProjectService/ListProjects", Caller.Role.VIEWER),
-      Map.entry("meridian.api.v1.RegistryService/RegisterTask", Caller.Role.MEMBER),
-      Map.entry("meridian.api.v1.RegistryService/RegisterWorkflow", Caller.Role.MEMBER),
-      Map.entry("meridian.api.v1.RegistryService/RegisterLaunchPlan", Caller.Role.MEMBER),
-      Map.entry("meridian.api.v1.RegistryService/GetTask", Caller.Role.VIEWER),
-      Map.entry("meridian.api.v1.RegistryService/GetWorkflow", Caller.Role.VIEWER),
-      Map.entry("meridian.api.v1.RegistryService/GetLaunchPlan", Caller.Role.VIEWER),
-      Map.entry("meridian.api.v1.ExecutionService/CreateExecution", Caller.Role.MEMBER),
-      Map.entry("meridian.api.v1.ExecutionService/TerminateExecution", Caller.Role.MEMBER),
-      Map.entry("meridian.api.v1.ExecutionService/GetExecution", Caller.Role.VIEWER),
-      Map.entry("meridian.api.v1.ExecutionService/ListExecutions", Caller.Role.VIEWER),
-      Map.entry("meridian.api.v1.QuotaService/GetQuota", Caller.Role.VIEWER),
-      Map.entry("meridian.api.v1.QuotaService/SetQuota", Caller.Role.ADMIN),
-      Map.entry("meridian.api.v1.QuotaService/GetQuotaUsage", Caller.Role.VIEWER));
+  private static final Map<String, Role> GRPC = Map.ofEntries(
+      Map.entry("meridian.api.v1.ProjectService/CreateProject", Role.ADMIN),
+      Map.entry("meridian.api.v1.ProjectService/ListProjects", Role.VIEWER),
+      Map.entry("meridian.api.v1.RegistryService/RegisterTask", Role.MEMBER),
+      Map.entry("meridian.api.v1.RegistryService/RegisterWorkflow", Role.MEMBER),
+      Map.entry("meridian.api.v1.RegistryService/RegisterLaunchPlan", Role.MEMBER),
+      Map.entry("meridian.api.v1.RegistryService/GetTask", Role.VIEWER),
+      Map.entry("meridian.api.v1.RegistryService/GetWorkflow", Role.VIEWER),
+      Map.entry("meridian.api.v1.RegistryService/GetLaunchPlan", Role.VIEWER),
+      Map.entry("meridian.api.v1.ExecutionService/CreateExecution", Role.MEMBER),
+      Map.entry("meridian.api.v1.ExecutionService/TerminateExecution", Role.MEMBER),
+      Map.entry("meridian.api.v1.ExecutionService/GetExecution", Role.VIEWER),
+      Map.entry("meridian.api.v1.ExecutionService/ListExecutions", Role.VIEWER),
+      Map.entry("meridian.api.v1.QuotaService/GetQuota", Role.VIEWER),
+      Map.entry("meridian.api.v1.QuotaService/SetQuota", Role.ADMIN),
+      Map.entry("meridian.api.v1.QuotaService/GetQuotaUsage", Role.VIEWER));
 
   /** A gRPC call of the public API that names {@code org} in its request. */
   public static Decision decideGrpc(String fullMethod, String org, Caller caller) {
@@ -74,10 +75,10 @@ public final class AccessPolicy {
     if (org == null || !org.equals(caller.org())) {
       return new Hidden("not found");
     }
-    Caller.Role required = GRPC.getOrDefault(fullMethod, Caller.Role.OWNER);
+    Role required = GRPC.getOrDefault(fullMethod, Role.OWNER);
     return caller.role().atLeast(required) ? new Allow()
-        : new Forbidden("a " + caller.role().name().toLowerCase() + " may not call " + fullMethod + "; that takes "
-            + required.name().toLowerCase());
+        : new Forbidden("a " + caller.role().claim() + " may not call " + fullMethod + "; that takes "
+            + required.claim());
   }
 
   private static final Pattern ORG_PATH = Pattern.compile("/api/v1/orgs/([^/]+)(/.*)?");
@@ -104,10 +105,10 @@ public final class AccessPolicy {
     for (Rule rule : RULES) {
       if ((rule.method().equals("*") || rule.method().equals(method)) && rule.path().matcher(path).matches()) {
         return caller.role().atLeast(rule.required()) ? new Allow()
-            : new Forbidden("a " + caller.role().name().toLowerCase() + " may not " + rule.what() + "; that takes "
+            : new Forbidden("a " + caller.role().claim() + " may not " + rule.what() + "; that takes "
                 + rule.required().name().toLowerCase());
       }
     }
-    return caller.role().atLeast(Caller.Role.OWNER) ? new Allow() : new Forbidden("only an owner may do this");
+    return caller.role().atLeast(Role.OWNER) ? new Allow() : new Forbidden("only an owner may do this");
   }
 }

@@ -29,8 +29,8 @@ class ApiKeyController {
 
   /** 201 {@code {id, clientId, clientSecret, ...}}: the only time the secret is shown. */
   @PostMapping
-  ResponseEntity<?> create(@PathVariable String org, @RequestBody JsonNode body, HttpServletRequest request) {
-    return RestErrors.respond(keys.create(org, body, Caller.current() + " from " + request.getRemoteAddr()), created -> {
+  ResponseEntity<?> create(@PathVariable String org, @RequestBody JsonNode body) {
+    return RestErrors.respond(keys.create(org, body), created -> {
       Map<String, Object> view = view(created.getKey());
       view.put("clientSecret", created.getClientSecret());
       return view;

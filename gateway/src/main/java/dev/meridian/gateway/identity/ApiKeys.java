@@ -36,7 +36,7 @@ class ApiKeys {
     return keys.withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
-  Outcome<CreatedApiKey> create(String org, JsonNode body, String actor) {
+  Outcome<CreatedApiKey> create(String org, JsonNode body) {
     Optional<Refusal> missing = projects.checkOrg(org);
     if (missing.isPresent()) {
       return Outcome.refused(missing.get());
@@ -51,7 +51,7 @@ class ApiKeys {
       return Outcome.refused(new Refusal.Invalid("the API key is invalid", violations));
     }
     Outcome<CreatedApiKey> created = Downstream.call("tenant-service", () -> keys().createApiKey(
-        CreateApiKeyRequest.newBuilder().setOrg(org).setName(name).setRole(role).setActor(actor).build()));
+        CreateApiKeyRequest.newBuilder().setOrg(org).setName(name).setRole(role).build()));
     return created instanceof Outcome.Done<CreatedApiKey> done ? Outcome.created(done.value()) : created;
   }
 

@@ -1,5 +1,7 @@
 package dev.meridian.gateway.identity;
 
+import dev.meridian.identity.Role;
+import dev.meridian.identity.VerifiedCaller;
 import java.util.Optional;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -7,53 +9,19 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
 
 /**
  * Who calls, from a verified access token: an API key or a person logged in to the console
- * ({@code email}) acting in one org with one role, or the platform operator, who acts in no org.
+ * ({@code email}) acting in one org with one role, or the platform operator, who acts in no org. The
+ * token itself travels on to the internal services, which verify it and read the caller from it.
  */
-public record Caller(String org, Role role, String keyId, String email) {
-
-  /** Ordered: each role may do what the ones before it may. */
-  public enum Role {
-    VIEWER, MEMBER, ADMIN, OWNER, OPERATOR;
-
-    boolean atLeast(Role required) {
-      return this != OPERATOR && required != OPERATOR && ordinal() >= required.ordinal();
-    }
-
-    static Optional<Role> of(String claim) {
-      try {
-        return Optional.of(valueOf(claim.toUpperCase(java.util.Locale.ROOT)));
-      } catch (IllegalArgumentException | NullPointerException e) {
-        return Optional.empty();
-      }
-    }
-  }
+public record Caller(String org, Role role, String keyId, String email, String token) {
 
   /** Empty when the token names no role we know: such a token is refused. */
   static Optional<Caller> of(Jwt jwt) {
-    return Role.of(jwt.getClaimAsString("role")).map(role -> new Caller(jwt.getClaimAsString("org"), role, jwt.getClaimAsString("key_id"),
-        jwt.getClaimAsString("email")));
+    return VerifiedCaller.fromClaims(jwt.getClaims())
+        .map(who -> new Caller(who.org(), who.role(), who.keyId(), who.email(), jwt.getTokenValue()));
   }
 
   boolean isOperator() {
     return role == Role.OPERATOR;
-  }
-
-  /** For audit trails: who did it. */
-  public String describe() {
-    if (isOperator()) {
-      return "platform operator";
-    }
-    return (keyId != null ? "API key " + keyId : "user " + email) + " (" + roleName() + ")";
-  }
-
-  /** {@code owner}, {@code admin}, {@code member}, {@code viewer} or {@code operator}, as in tokens. */
-  public String roleName() {
-    return role.name().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  /** The caller of the current REST request (or gRPC call); "unknown" outside one. */
-  public static String current() {
-    return currentCaller().map(Caller::describe).orElse("unknown");
   }
 
   /** The caller of the current REST request (or gRPC call), if authenticated. */

@@ -6,25 +6,30 @@ import dev.meridian.proto.tenant.v1.AccountsGrpc;
 import dev.meridian.proto.tenant.v1.ApiKeysGrpc;
 import dev.meridian.proto.tenant.v1.QuotaConfigGrpc;
 import dev.meridian.proto.tenant.v1.TenantDirectoryGrpc;
+import dev.meridian.gateway.identity.Caller;
+import dev.meridian.identity.ForwardedCaller;
+import dev.meridian.identity.ServiceChannels;
+import dev.meridian.identity.ServiceTls;
 import dev.meridian.tenancy.TenancyGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.ServerInterceptor;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(ServiceTls.class)
 class GrpcClients {
 
   @Bean(destroyMethod = "shutdownNow")
-  ManagedChannel tenantServiceChannel(ClientsProperties clients) {
-    return channel(clients.tenantService());
+  ManagedChannel tenantServiceChannel(ClientsProperties clients, ServiceTls tls) {
+    return channel(clients.tenantService(), tls);
   }
 
   @Bean(destroyMethod = "shutdownNow")
-  ManagedChannel clusterRouterChannel(ClientsProperties clients) {
-    return channel(clients.clusterRouter());
+  ManagedChannel clusterRouterChannel(ClientsProperties clients, ServiceTls tls) {
+    return channel(clients.clusterRouter(), tls);
   }
 
   @Bean
@@ -63,7 +68,9 @@ class GrpcClients {
     return TenancyGrpc.serverInterceptor();
   }
 
-  private static ManagedChannel channel(String target) {
-    return ManagedChannelBuilder.forTarget(target).usePlaintext().intercept(TenancyGrpc.clientInterceptor()).build();
+  /** Internal calls carry the tenant and the caller's own access token, which the callee verifies. */
+  private static ManagedChannel channel(String target, ServiceTls tls) {
+    return ServiceChannels.toService(target, tls, TenancyGrpc.clientInterceptor(),
+        ForwardedCaller.clientInterceptor(() -> Caller.currentCaller().map(Caller::token)));
   }
 }

@@ -38,6 +38,7 @@ public final class GrpcErrors {
       case Refusal.NotFound r -> status.setCode(Code.NOT_FOUND_VALUE);
       case Refusal.Forbidden r -> status.setCode(Code.PERMISSION_DENIED_VALUE);
       case Refusal.Conflict r -> status.setCode(Code.ALREADY_EXISTS_VALUE);
+      case Refusal.TooLarge r -> status.setCode(Code.RESOURCE_EXHAUSTED_VALUE);
       case Refusal.Malformed r -> status.setCode(Code.INVALID_ARGUMENT_VALUE).addDetails(Any.pack(badRequest(r.errors())));
       case Refusal.Invalid r -> status.setCode(Code.INVALID_ARGUMENT_VALUE).addDetails(Any.pack(badRequest(r.errors())));
       case Refusal.Unavailable r -> status.setCode(Code.UNAVAILABLE_VALUE).addDetails(Any.pack(RetryInfo.newBuilder()

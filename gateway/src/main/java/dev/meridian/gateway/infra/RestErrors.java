@@ -53,6 +53,7 @@ public class RestErrors {
       case Refusal.NotFound r -> HttpStatus.NOT_FOUND;
       case Refusal.Forbidden r -> HttpStatus.FORBIDDEN;
       case Refusal.Conflict r -> HttpStatus.CONFLICT;
+      case Refusal.TooLarge r -> HttpStatus.CONTENT_TOO_LARGE;
       case Refusal.Malformed r -> HttpStatus.BAD_REQUEST;
       case Refusal.Invalid r -> HttpStatus.UNPROCESSABLE_CONTENT;
       case Refusal.Unavailable r -> HttpStatus.SERVICE_UNAVAILABLE;

@@ -27,8 +27,8 @@ class QuotaController {
   }
 
   @PutMapping("/api/v1/orgs/{org}/quota")
-  ResponseEntity<?> setOrgQuota(@PathVariable String org, @RequestBody JsonNode body, HttpServletRequest request) {
-    return RestErrors.respond(quotas.set(org, null, body, actor(request)), QuotaViews::quota);
+  ResponseEntity<?> setOrgQuota(@PathVariable String org, @RequestBody JsonNode body) {
+    return RestErrors.respond(quotas.set(org, null, body), QuotaViews::quota);
   }
 
   @GetMapping("/api/v1/orgs/{org}/projects/{project}/quota")
@@ -37,9 +37,8 @@ class QuotaController {
   }
 
   @PutMapping("/api/v1/orgs/{org}/projects/{project}/quota")
-  ResponseEntity<?> setProjectQuota(@PathVariable String org, @PathVariable String project, @RequestBody JsonNode body,
-      HttpServletRequest request) {
-    return RestErrors.respond(quotas.set(org, project, body, actor(request)), QuotaViews::quota);
+  ResponseEntity<?> setProjectQuota(@PathVariable String org, @PathVariable String project, @RequestBody JsonNode body) {
+    return RestErrors.respond(quotas.set(org, project, body), QuotaViews::quota);
   }
 
   @GetMapping("/api/v1/orgs/{org}/quota/usage")
@@ -50,9 +49,5 @@ class QuotaController {
   @GetMapping("/api/v1/orgs/{org}/quota/changes")
   ResponseEntity<?> changes(@PathVariable String org, @RequestParam(defaultValue = "50") int limit) {
     return RestErrors.respond(quotas.changes(org, limit), QuotaViews::changes);
-  }
-
-  static String actor(HttpServletRequest request) {
-    return Caller.current() + " from " + request.getRemoteAddr();
   }
 }

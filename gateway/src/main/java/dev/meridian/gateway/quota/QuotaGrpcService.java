@@ -30,7 +30,7 @@ class QuotaGrpcService extends QuotaServiceGrpc.QuotaServiceImplBase {
   @Override
   public void setQuota(SetQuotaRequest request, StreamObserver<Struct> response) {
     GrpcErrors.respond(quotas.set(request.getOrg(), request.getProject().isEmpty() ? null : request.getProject(),
-        Structs.toJson(request.getQuota()), Caller.current() + " over gRPC"), quota -> Structs.toStruct(QuotaViews.quota(quota)), response);
+        Structs.toJson(request.getQuota())), quota -> Structs.toStruct(QuotaViews.quota(quota)), response);
   }
 
   @Override

@@ -59,7 +59,7 @@ public class Quotas {
   }
 
   /** Replaces the quota with {@code body}; what the body leaves out is unlimited (for a project: not guaranteed). */
-  public Outcome<Quota> set(String org, String project, JsonNode body, String actor) {
+  public Outcome<Quota> set(String org, String project, JsonNode body) {
     Optional<Refusal> missing = exists(org, project);
     if (missing.isPresent()) {
       return Outcome.refused(missing.get());
@@ -70,7 +70,7 @@ public class Quotas {
       return Outcome.refused(new Refusal.Invalid("the quota is invalid", violations));
     }
     return Downstream.call("tenant-service", () -> config().setQuota(
-        dev.meridian.proto.tenant.v1.SetQuotaRequest.newBuilder().setQuota(quota).setActor(actor).build()));
+        dev.meridian.proto.tenant.v1.SetQuotaRequest.newBuilder().setQuota(quota).build()));
   }
 
   public Outcome<QuotaUsage> usage(String org) {

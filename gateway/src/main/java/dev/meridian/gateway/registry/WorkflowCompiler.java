@@ -5,8 +5,11 @@ import dev.meridian.workflow.LiteralType;
 import dev.meridian.workflow.TypedInterface;
 import dev.meridian.workflow.ValueChecker;
 import dev.meridian.workflow.Violation;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,6 +39,9 @@ final class WorkflowCompiler {
   record Compiled(String name, String version, TypedInterface typedInterface, List<CompiledNode> nodes,
       Map<String, Binding> outputs, int maxParallelism, List<Edge> edges) {}
 
+  /** Beyond this a workflow is refused at registration; wide fan-outs belong in map tasks. */
+  static final int MAX_NODES = 10_000;
+
   private WorkflowCompiler() {}
 
   static Optional<Compiled> compile(JsonNode body, BiFunction<String, String, Optional<TaskDefinition>> tasks,
@@ -50,6 +56,10 @@ final class WorkflowCompiler {
     JsonNode nodesJson = workflow.get("nodes");
     if (nodesJson == null || !nodesJson.isArray() || nodesJson.isEmpty()) {
       violations.add(new Violation("/nodes", "a workflow needs a non-empty array of nodes"));
+      return Optional.empty();
+    }
+    if (nodesJson.size() > MAX_NODES) {
+      violations.add(new Violation("/nodes", "a workflow has at most " + MAX_NODES + " nodes, this one has " + nodesJson.size()));
       return Optional.empty();
     }
 
@@ -236,40 +246,42 @@ final class WorkflowCompiler {
     return violations.size() == before ? new Binding(null, null, null, json.get("value")) : null;
   }
 
-  /** A cycle as a list of node ids (first repeated at the end), if the graph has one. */
+  /**
+   * A cycle as a list of node ids (first repeated at the end), if the graph has one. Iterative
+   * (an explicit stack), so a chain of any length cannot overflow the thread's stack.
+   */
   static Optional<List<String>> findCycle(Map<String, Set<String>> upstream) {
     Map<String, Integer> state = new HashMap<>();
     for (String start : upstream.keySet()) {
+      if (state.containsKey(start)) {
+        continue;
+      }
       List<String> path = new ArrayList<>();
-      Optional<List<String>> cycle = visit(start, upstream, state, path);
-      if (cycle.isPresent()) {
-        return cycle;
+      Deque<Iterator<String>> pending = new ArrayDeque<>();
+      state.put(start, 1);
+      path.add(start);
+      pending.push(upstream.getOrDefault(start, Set.of()).iterator());
+      while (!pending.isEmpty()) {
+        Iterator<String> next = pending.peek();
+        if (!next.hasNext()) {
+          pending.pop();
+          state.put(path.removeLast(), 2);
+          continue;
+        }
+        String node = next.next();
+        int seen = state.getOrDefault(node, 0);
+        if (seen == 1) {
+          List<String> cycle = new ArrayList<>(path.subList(path.indexOf(node), path.size()));
+          cycle.add(node);
+          return Optional.of(cycle);
+        }
+        if (seen == 0) {
+          state.put(node, 1);
+          path.add(node);
+          pending.push(upstream.getOrDefault(node, Set.of()).iterator());
+        }
       }
     }
-    return Optional.empty();
-  }
-
-  private static Optional<List<String>> visit(String node, Map<String, Set<String>> upstream, Map<String, Integer> state,
-      List<String> path) {
-    int seen = state.getOrDefault(node, 0);
-    if (seen == 2) {
-      return Optional.empty();
-    }
-    if (seen == 1) {
-      List<String> cycle = new ArrayList<>(path.subList(path.indexOf(node), path.size()));
-      cycle.add(node);
-      return Optional.of(cycle);
-    }
-    state.put(node, 1);
-    path.add(node);
-    for (String next : upstream.getOrDefault(node, Set.of())) {
-      Optional<List<String>> cycle = visit(next, upstream, state, path);
-      if (cycle.isPresent()) {
-        return cycle;
-      }
-    }
-    path.removeLast();
-    state.put(node, 2);
     return Optional.empty();
   }
 }

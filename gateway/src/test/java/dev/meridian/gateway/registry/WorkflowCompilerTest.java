@@ -114,4 +114,19 @@ class WorkflowCompilerTest {
   void findsNoCycleInADag() {
     assertThat(WorkflowCompiler.findCycle(Map.of("a", Set.of("b", "c"), "b", Set.of("c"), "c", Set.of()))).isEmpty();
   }
+
+  @Test
+  void findsACycleAtTheEndOfAVeryLongChainWithoutOverflowingTheStack() {
+    Map<String, Set<String>> upstream = new java.util.LinkedHashMap<>();
+    int length = 200_000;
+    for (int i = 0; i < length; i++) {
+      upstream.put("n" + i, Set.of("n" + (i + 1)));
+    }
+    upstream.put("n" + length, Set.of());
+    assertThat(WorkflowCompiler.findCycle(upstream)).isEmpty();
+
+    upstream.put("n" + length, Set.of("n" + (length - 2)));
+    assertThat(WorkflowCompiler.findCycle(upstream)).hasValueSatisfying(cycle ->
+        assertThat(cycle).containsExactly("n" + (length - 2), "n" + (length - 1), "n" + length, "n" + (length - 2)));
+  }
 }

@@ -13,7 +13,9 @@ import dev.meridian.proto.tenant.v1.Member;
 import dev.meridian.proto.tenant.v1.RemoveMemberRequest;
 import dev.meridian.proto.tenant.v1.SignUpRequest;
 import dev.meridian.proto.tenant.v1.SignUpResponse;
+import dev.meridian.identity.Role;
 import dev.meridian.tenant.directory.EmailAddress;
+import dev.meridian.tenant.identity.Callers;
 import dev.meridian.tenant.directory.Slug;
 import dev.meridian.tenant.infra.FieldViolations;
 import dev.meridian.tenant.infra.FieldViolations.Violation;
@@ -58,7 +60,10 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
   private final AccountProperties properties;
   private final TransactionTemplate transaction;
 
-  AccountService(AccountStore store, MailOutbox mail, PasswordEncoder encoder, AccountProperties properties, TransactionTemplate transaction) {
+  private final Callers callers;
+  AccountService(AccountStore store, MailOutbox mail, PasswordEncoder encoder, AccountProperties properties, TransactionTemplate transaction,
+      Callers callers) {
+    this.callers = callers;
     this.store = store;
     this.mail = mail;
     this.encoder = encoder;
@@ -129,6 +134,7 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
   public void listMembers(ListMembersRequest request, StreamObserver<ListMembersResponse> response) {
     run(response, () -> {
       activeOrg(request.getOrg());
+      callers.in(request.getOrg());
       ListMembersResponse.Builder list = ListMembersResponse.newBuilder();
       store.members(request.getOrg()).forEach(member -> list.addMembers(toProto(member)));
       store.openInvitations(request.getOrg()).forEach(link -> list.addInvitations(toProto(link)));
@@ -141,7 +147,7 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
     String email = request.getEmail().trim();
     List<Violation> violations = new ArrayList<>();
     emailProblem(email).ifPresent(problem -> violations.add(new Violation("/email", problem)));
-    Roles.problem(request.getRole()).ifPresent(problem -> violations.add(new Violation("/role", problem)));
+    Role.problemWithOrgRole(request.getRole()).ifPresent(problem -> violations.add(new Violation("/role", problem)));
     if (!violations.isEmpty()) {
       response.onError(FieldViolations.invalid("the invitation is invalid", violations));
       return;
@@ -149,14 +155,14 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
     run(response, () -> transaction.execute(status -> {
       AccountStore.OrgRow org = store.lockOrg(request.getOrg()).filter(o -> o.status().equals("ACTIVE"))
           .orElseThrow(() -> Status.NOT_FOUND.withDescription("org '" + request.getOrg() + "' not found").asRuntimeException());
-      if (request.getRole().equals("owner") && !request.getActorRole().equals("owner")) {
-        throw Status.PERMISSION_DENIED.withDescription("only an owner may invite owners").asRuntimeException();
-      }
+      Callers.Acting acting = callers.in(org.slug());
+      Callers.mayGrant(acting, Role.of(request.getRole()).orElseThrow(), "invite someone");
+      String inviter = acting.who().email() != null ? acting.who().email() : acting.describe();
       if (store.memberByEmail(org.slug(), email).isPresent()) {
         throw Status.ALREADY_EXISTS.withDescription(email + " is already a member of " + org.slug()).asRuntimeException();
       }
       Instant expires = Instant.now().plus(properties.invitationTtl());
-      String token = newLink("INVITATION", org.slug(), email, request.getRole(), request.getActor(), expires);
+      String token = newLink("INVITATION", org.slug(), email, request.getRole(), inviter, expires);
       mail.enqueue(email, "You are invited to " + org.name() + " on Meridian", """
           %s invited you to join the organisation "%s" (%s) on Meridian as %s.
 
@@ -165,7 +171,7 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
           %s/invitations/accept?token=%s
 
           The link works once and until %s.
-          """.formatted(request.getActor(), org.name(), org.slug(), request.getRole(), properties.publicUrl(), token, WHEN.format(expires)));
+          """.formatted(inviter, org.name(), org.slug(), request.getRole(), properties.publicUrl(), token, WHEN.format(expires)));
       log.info("invited a {} to org {}", request.getRole(), org.slug());
       return toProto(store.openInvitations(org.slug()).stream().filter(link -> link.email().equals(email))
           .reduce((first, second) -> second).orElseThrow());
@@ -202,24 +208,25 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
 
   @Override
   public void changeMemberRole(ChangeMemberRoleRequest request, StreamObserver<Member> response) {
-    Optional<String> badRole = Roles.problem(request.getRole());
+    Optional<String> badRole = Role.problemWithOrgRole(request.getRole());
     if (badRole.isPresent()) {
       response.onError(FieldViolations.invalid("the role is invalid", List.of(new Violation("/role", badRole.get()))));
       return;
     }
     run(response, () -> transaction.execute(status -> {
       AccountStore.MemberRow member = lockedMember(request.getOrg(), request.getUserId());
-      boolean touchesOwner = member.role().equals("owner") || request.getRole().equals("owner");
-      if (touchesOwner && !request.getActorRole().equals("owner")) {
-        throw Status.PERMISSION_DENIED.withDescription("only an owner may make someone owner or change an owner's role").asRuntimeException();
-      }
+      Callers.Acting acting = callers.in(request.getOrg());
+      Callers.mayGrant(acting, Role.of(member.role()).orElseThrow(), "change the role of a member");
+      Callers.mayGrant(acting, Role.of(request.getRole()).orElseThrow(), "make someone a member");
       if (member.role().equals("owner") && !request.getRole().equals("owner") && store.owners(request.getOrg()) == 1) {
         throw Status.FAILED_PRECONDITION.withDescription(member.email() + " is the last owner of " + request.getOrg()
             + " and cannot be demoted: make another member owner first").asRuntimeException();
       }
       store.changeRole(request.getOrg(), member.userId(), request.getRole());
       store.recordMembershipChange(request.getOrg(), member.userId());
-      log.info("member {} of org {} is now {}", member.userId(), request.getOrg(), request.getRole());
+      int revoked = store.revokeKeysCreatedAbove(request.getOrg(), member.userId(), Role.of(request.getRole()).orElseThrow());
+      log.info("member {} of org {} is now {}; {} API keys they made above that role revoked", member.userId(), request.getOrg(),
+          request.getRole(), revoked);
       return toProto(store.member(request.getOrg(), member.userId()).orElseThrow());
     }));
   }
@@ -228,16 +235,15 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
   public void removeMember(RemoveMemberRequest request, StreamObserver<Member> response) {
     run(response, () -> transaction.execute(status -> {
       AccountStore.MemberRow member = lockedMember(request.getOrg(), request.getUserId());
-      if (member.role().equals("owner") && !request.getActorRole().equals("owner")) {
-        throw Status.PERMISSION_DENIED.withDescription("only an owner may remove an owner").asRuntimeException();
-      }
+      Callers.mayGrant(callers.in(request.getOrg()), Role.of(member.role()).orElseThrow(), "remove a member");
       if (member.role().equals("owner") && store.owners(request.getOrg()) == 1) {
         throw Status.FAILED_PRECONDITION.withDescription(member.email() + " is the last owner of " + request.getOrg()
             + " and cannot be removed: make another member owner first").asRuntimeException();
       }
       store.removeMember(request.getOrg(), member.userId());
       store.recordMembershipChange(request.getOrg(), member.userId());
-      log.info("member {} removed from org {}", member.userId(), request.getOrg());
+      int revoked = store.revokeKeysCreatedAbove(request.getOrg(), member.userId(), null);
+      log.info("member {} removed from org {}; the {} API keys they made revoked", member.userId(), request.getOrg(), revoked);
       return toProto(member);
     }));
   }

@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import dev.meridian.identity.Role;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -118,6 +119,22 @@ class AccountStore {
   void changeRole(String org, String userId, String role) {
     jdbc.sql("update memberships set role = :role where org_id = :org and user_id = :user")
         .param("org", org).param("user", userId).param("role", role).update();
+  }
+
+  /**
+   * Revokes the person's API keys in {@code org} whose role is above {@code kept} (every key when
+   * {@code kept} is null: they left); how many.
+   */
+  int revokeKeysCreatedAbove(String org, String userId, Role kept) {
+    List<String> above = java.util.Arrays.stream(Role.values())
+        .filter(role -> role != Role.OPERATOR && (kept == null || role.ordinal() > kept.ordinal())).map(Role::claim).toList();
+    if (above.isEmpty()) {
+      return 0;
+    }
+    return jdbc.sql("""
+        update api_keys set revoked_at = now()
+        where org_id = :org and created_by_user = :user and revoked_at is null and role in (:roles)
+        """).param("org", org).param("user", userId).param("roles", above).update();
   }
 
   void removeMember(String org, String userId) {

@@ -11,9 +11,10 @@ import dev.meridian.proto.tenant.v1.ListRevokedKeysRequest;
 import dev.meridian.proto.tenant.v1.ListRevokedKeysResponse;
 import dev.meridian.proto.tenant.v1.MembershipChange;
 import dev.meridian.proto.tenant.v1.RevokeApiKeyRequest;
-import dev.meridian.tenant.account.Roles;
 import dev.meridian.tenant.infra.FieldViolations;
+import dev.meridian.identity.Role;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -35,10 +36,12 @@ class ApiKeyService extends ApiKeysGrpc.ApiKeysImplBase {
 
   private final ApiKeyStore store;
   private final PasswordEncoder encoder;
+  private final Callers callers;
 
-  ApiKeyService(ApiKeyStore store, PasswordEncoder encoder) {
+  ApiKeyService(ApiKeyStore store, PasswordEncoder encoder, Callers callers) {
     this.store = store;
     this.encoder = encoder;
+    this.callers = callers;
   }
 
   @Override
@@ -51,16 +54,23 @@ class ApiKeyService extends ApiKeysGrpc.ApiKeysImplBase {
       response.onError(Status.INVALID_ARGUMENT.withDescription("name is required (at most 100 characters)").asRuntimeException());
       return;
     }
-    Optional<String> badRole = Roles.problem(request.getRole());
+    Optional<String> badRole = Role.problemWithOrgRole(request.getRole());
     if (badRole.isPresent()) {
       response.onError(FieldViolations.invalid("the API key is invalid", List.of(new FieldViolations.Violation("/role", badRole.get()))));
+      return;
+    }
+    Callers.Acting acting;
+    try {
+      acting = callers.in(request.getOrg());
+      Callers.mayGrant(acting, Role.of(request.getRole()).orElseThrow(), "create an API key");
+    } catch (StatusRuntimeException refused) {
+      response.onError(refused);
       return;
     }
     String id = "key_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     String clientId = "mrdk_" + random(12);
     String secret = "mrds_" + random(32);
-    store.insert(id, request.getOrg(), request.getName(), request.getRole(), clientId, encoder.encode(secret),
-        request.getActor().isBlank() ? "unknown" : request.getActor());
+    store.insert(id, request.getOrg(), request.getName(), request.getRole(), clientId, encoder.encode(secret), acting);
     log.info("created API key {} ({}) in org {}", id, request.getRole(), request.getOrg());
     reply(response, CreatedApiKey.newBuilder().setKey(toProto(store.find(request.getOrg(), id).orElseThrow()))
         .setClientSecret(secret).build());

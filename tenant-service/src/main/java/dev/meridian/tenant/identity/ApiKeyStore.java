@@ -28,12 +28,13 @@ class ApiKeyStore {
     return jdbc.sql("select 1 from orgs where org_id = :org").param("org", org).query(Integer.class).optional().isPresent();
   }
 
-  void insert(String id, String org, String name, String role, String clientId, String secretHash, String actor) {
+  void insert(String id, String org, String name, String role, String clientId, String secretHash, Callers.Acting creator) {
     jdbc.sql("""
-        insert into api_keys (key_id, org_id, name, role, client_id, secret_hash, created_by)
-        values (:id, :org, :name, :role, :clientId, :hash, :actor)
+        insert into api_keys (key_id, org_id, name, role, client_id, secret_hash, created_by, created_by_user, created_by_key)
+        values (:id, :org, :name, :role, :clientId, :hash, :actor, :user, :key)
         """).param("id", id).param("org", org).param("name", name).param("role", role).param("clientId", clientId)
-        .param("hash", secretHash).param("actor", actor).update();
+        .param("hash", secretHash).param("actor", creator.describe()).param("user", creator.who().userId())
+        .param("key", creator.who().keyId()).update();
   }
 
   /** Only keys that are not revoked can authenticate. */

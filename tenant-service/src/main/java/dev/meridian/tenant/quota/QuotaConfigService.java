@@ -9,6 +9,8 @@ import dev.meridian.proto.tenant.v1.Quota;
 import dev.meridian.proto.tenant.v1.QuotaConfigGrpc;
 import dev.meridian.proto.tenant.v1.SetQuotaRequest;
 import dev.meridian.tenant.infra.FieldViolations;
+import dev.meridian.identity.Role;
+import dev.meridian.tenant.identity.Callers;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -30,8 +32,10 @@ class QuotaConfigService extends QuotaConfigGrpc.QuotaConfigImplBase {
 
   private final QuotaStore store;
   private final TransactionTemplate transactions;
+  private final Callers callers;
 
-  QuotaConfigService(QuotaStore store, TransactionTemplate transactions) {
+  QuotaConfigService(QuotaStore store, TransactionTemplate transactions, Callers callers) {
+    this.callers = callers;
     this.store = store;
     this.transactions = transactions;
   }
@@ -48,7 +52,18 @@ class QuotaConfigService extends QuotaConfigGrpc.QuotaConfigImplBase {
   @Override
   public void setQuota(SetQuotaRequest request, StreamObserver<Quota> response) {
     Quota candidate = request.getQuota();
-    String actor = request.getActor().isBlank() ? "unknown" : request.getActor();
+    String actor;
+    try {
+      Callers.Acting acting = callers.in(candidate.getOrg());
+      if (!acting.role().atLeast(Role.ADMIN)) {
+        throw Status.PERMISSION_DENIED.withDescription("a " + acting.role().claim() + " may not set quotas; that takes admin")
+            .asRuntimeException();
+      }
+      actor = acting.describe();
+    } catch (io.grpc.StatusRuntimeException refused) {
+      response.onError(refused);
+      return;
+    }
     record Result(Status status, List<QuotaRules.Problem> problems, Quota saved) {}
     Result result = transactions.execute(tx -> {
       if (!store.lockOrg(candidate.getOrg())) {

@@ -17,12 +17,12 @@ import dev.meridian.proto.tenant.v1.Member;
 import dev.meridian.proto.tenant.v1.RemoveMemberRequest;
 import dev.meridian.proto.tenant.v1.SignUpRequest;
 import dev.meridian.tenant.TenantServiceApplication;
+import dev.meridian.tenant.InternalApi;
 import dev.meridian.testkit.ConsoleLogin;
 import dev.meridian.testkit.Infrastructure;
 import dev.meridian.testkit.Ports;
 import dev.meridian.testkit.TestSlice;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -63,13 +63,15 @@ class AccountsIT {
     smtp.start();
     httpPort = Ports.free();
     int grpcPort = Ports.free();
-    service = new SpringApplicationBuilder(TenantServiceApplication.class).run(
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
         "--spring.datasource.url=" + Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant",
         "--server.port=" + httpPort, "--spring.grpc.server.port=" + grpcPort,
         "--spring.mail.host=127.0.0.1", "--spring.mail.port=" + smtp.getSmtp().getPort(),
         "--meridian.tenant.identity.issuer=http://127.0.0.1:" + httpPort,
-        "--meridian.tenant.accounts.public-url=http://127.0.0.1:" + httpPort);
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        "--meridian.tenant.accounts.public-url=http://127.0.0.1:" + httpPort));
+    args.addAll(InternalApi.serviceIdentity());
+    service = new SpringApplicationBuilder(TenantServiceApplication.class).run(args.toArray(String[]::new));
+    channel = InternalApi.channelAs("gateway", grpcPort);
   }
 
   @AfterAll
@@ -122,8 +124,8 @@ class AccountsIT {
 
     String token = linkTokenMailedTo(email);
     assertThat(accounts().confirmSignUp(ConfirmSignUpRequest.newBuilder().setToken(token).build()).getStatus()).isEqualTo("ACTIVE");
-    assertThat(accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getMembersList())
-        .singleElement().satisfies(owner -> assertThat(owner.getRole()).isEqualTo("owner"));
+    assertThat(InternalApi.actingAs(accounts(), login(email, PASSWORD)).listMembers(ListMembersRequest.newBuilder().setOrg(org).build())
+        .getMembersList()).singleElement().satisfies(owner -> assertThat(owner.getRole()).isEqualTo("owner"));
 
     assertThatThrownBy(() -> accounts().confirmSignUp(ConfirmSignUpRequest.newBuilder().setToken(token).build()))
         .satisfies(e -> {
@@ -204,30 +206,39 @@ class AccountsIT {
   void anInvitedPersonJoinsWithTheRoleAndTheLastOwnerStays() {
     String ownerEmail = TestSlice.newOrg() + "@example.com";
     String org = signUpAndConfirm(ownerEmail);
-    Member owner = accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getMembers(0);
     String invitee = "new-admin@" + org + ".test";
 
-    accounts().inviteMember(InviteMemberRequest.newBuilder().setOrg(org).setEmail(invitee).setRole("admin").setActor(ownerEmail)
-        .setActorRole("owner").build());
-    assertThat(accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getInvitationsList())
+    var asOwner = InternalApi.actingAs(accounts(), login(ownerEmail, PASSWORD));
+    Member owner = asOwner.listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getMembers(0);
+    asOwner.inviteMember(InviteMemberRequest.newBuilder().setOrg(org).setEmail(invitee).setRole("admin").build());
+    assertThat(asOwner.listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getInvitationsList())
         .singleElement().satisfies(invitation -> assertThat(invitation.getEmail()).isEqualTo(invitee));
     Member admin = accounts().acceptInvitation(AcceptInvitationRequest.newBuilder().setToken(linkTokenMailedTo(invitee))
         .setPassword("a much longer admin passphrase").build());
     assertThat(admin.getRole()).isEqualTo("admin");
 
-    assertThat(code(() -> accounts().changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(owner.getUserId())
-        .setRole("member").setActorRole("owner").build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(code(() -> accounts().removeMember(RemoveMemberRequest.newBuilder().setOrg(org).setUserId(owner.getUserId())
-        .setActorRole("owner").build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(code(() -> accounts().changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(admin.getUserId())
-        .setRole("owner").setActorRole("admin").build()))).isEqualTo(Status.Code.PERMISSION_DENIED);
+    var asAdmin = InternalApi.actingAs(accounts(), login(invitee, "a much longer admin passphrase"));
+    assertThat(code(() -> asOwner.changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(owner.getUserId())
+        .setRole("member").build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(code(() -> asOwner.removeMember(RemoveMemberRequest.newBuilder().setOrg(org).setUserId(owner.getUserId())
+        .build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(code(() -> asAdmin.changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(admin.getUserId())
+        .setRole("owner").build()))).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(code(() -> asAdmin.inviteMember(InviteMemberRequest.newBuilder().setOrg(org).setEmail("boss@" + org + ".test")
+        .setRole("owner").build()))).as("an admin invites no owner").isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(code(() -> accounts().inviteMember(InviteMemberRequest.newBuilder().setOrg(org).setEmail("anyone@" + org + ".test")
+        .setRole("viewer").build()))).as("no forwarded caller, no invitation").isEqualTo(Status.Code.UNAUTHENTICATED);
 
-    accounts().changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(admin.getUserId()).setRole("owner")
-        .setActorRole("owner").build());
-    accounts().changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(owner.getUserId()).setRole("viewer")
-        .setActorRole("owner").build());
-    assertThat(accounts().listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getMembersList())
+    asOwner.changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(admin.getUserId()).setRole("owner").build());
+    asOwner.changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(owner.getUserId()).setRole("viewer").build());
+    assertThat(InternalApi.actingAs(accounts(), login(invitee, "a much longer admin passphrase"))
+        .listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getMembersList())
         .extracting(m -> m.getEmail() + "=" + m.getRole()).containsExactlyInAnyOrder(ownerEmail + "=viewer", invitee + "=owner");
+  }
+
+  /** A console login's access token. */
+  private static String login(String email, String password) {
+    return new ConsoleLogin("http://127.0.0.1:" + httpPort).accessToken(email, password);
   }
 
   private static Status.Code code(Runnable call) {

@@ -8,11 +8,12 @@ import dev.meridian.proto.tenant.v1.CreateProjectRequest;
 import dev.meridian.proto.tenant.v1.GetProjectRequest;
 import dev.meridian.proto.tenant.v1.ListProjectsRequest;
 import dev.meridian.proto.tenant.v1.TenantDirectoryGrpc;
+import dev.meridian.tenant.InternalApi;
+import dev.meridian.testkit.DeploymentCa;
 import dev.meridian.testkit.Infrastructure;
 import dev.meridian.testkit.Ports;
 import dev.meridian.testkit.TestSlice;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
@@ -33,11 +34,15 @@ class TenantDirectoryIT {
   static void infrastructure(DynamicPropertyRegistry registry) {
     registry.add("spring.datasource.url", () -> Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant");
     registry.add("spring.grpc.server.port", () -> GRPC_PORT);
+    DeploymentCa.Identity identity = DeploymentCa.shared().identity("tenant-service");
+    registry.add("meridian.tls.ca", () -> identity.ca().toString());
+    registry.add("meridian.tls.certificate", () -> identity.certificate().toString());
+    registry.add("meridian.tls.private-key", () -> identity.privateKey().toString());
   }
 
   @BeforeAll
   static void connect() {
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", GRPC_PORT).usePlaintext().build();
+    channel = InternalApi.channelAs("gateway", GRPC_PORT);
     directory = TenantDirectoryGrpc.newBlockingStub(channel);
   }
 

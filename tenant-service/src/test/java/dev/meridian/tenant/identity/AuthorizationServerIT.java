@@ -9,17 +9,18 @@ import dev.meridian.proto.tenant.v1.CreatedApiKey;
 import dev.meridian.proto.tenant.v1.ListApiKeysRequest;
 import dev.meridian.proto.tenant.v1.RevokeApiKeyRequest;
 import dev.meridian.proto.tenant.v1.TenantDirectoryGrpc;
+import dev.meridian.tenant.InternalApi;
 import dev.meridian.tenant.TenantServiceApplication;
 import dev.meridian.testkit.Infrastructure;
 import dev.meridian.testkit.Ports;
 import dev.meridian.testkit.TestSlice;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +50,13 @@ class AuthorizationServerIT {
   private static ManagedChannel channel;
 
   private static ConfigurableApplicationContext start() {
-    return new SpringApplicationBuilder(TenantServiceApplication.class).run(
+    List<String> args = new ArrayList<>(List.of(
         "--spring.datasource.url=" + Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant",
         "--server.port=" + httpPort, "--spring.grpc.server.port=" + grpcPort,
         "--meridian.tenant.identity.issuer=http://127.0.0.1:" + httpPort,
-        "--meridian.tenant.identity.operator.client-id=operator", "--meridian.tenant.identity.operator.client-secret=operator-secret");
+        "--meridian.tenant.identity.operator.client-id=operator", "--meridian.tenant.identity.operator.client-secret=operator-secret"));
+    args.addAll(InternalApi.serviceIdentity());
+    return new SpringApplicationBuilder(TenantServiceApplication.class).run(args.toArray(String[]::new));
   }
 
   @BeforeAll
@@ -61,7 +64,7 @@ class AuthorizationServerIT {
     httpPort = Ports.free();
     grpcPort = Ports.free();
     service = start();
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+    channel = InternalApi.channelAs("gateway", grpcPort);
   }
 
   @AfterAll
@@ -78,8 +81,16 @@ class AuthorizationServerIT {
   }
 
   private static CreatedApiKey newKey(String org, String role) {
-    return ApiKeysGrpc.newBlockingStub(channel).createApiKey(CreateApiKeyRequest.newBuilder().setOrg(org).setName("ci").setRole(role)
-        .setActor("test").build());
+    return operatorKeys().createApiKey(CreateApiKeyRequest.newBuilder().setOrg(org).setName("ci").setRole(role).build());
+  }
+
+  /** The API keys API as the platform operator, who provisions orgs and their keys. */
+  private static ApiKeysGrpc.ApiKeysBlockingStub operatorKeys() {
+    try {
+      return InternalApi.actingAs(ApiKeysGrpc.newBlockingStub(channel), accessToken("operator", "operator-secret"));
+    } catch (Exception e) {
+      throw new IllegalStateException("the operator gets no token", e);
+    }
   }
 
   private static HttpResponse<String> token(String clientId, String secret) throws Exception {
