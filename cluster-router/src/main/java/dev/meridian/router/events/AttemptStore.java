@@ -96,6 +96,11 @@ public class AttemptStore {
             rs.getString(3), rs.getString(4), rs.getInt(5), rs.getString(6))).list();
   }
 
+  /** What an event is deduplicated by: its id within its org, cluster and attempt. */
+  static String dedupeKey(TaskEvent event) {
+    return event.getOrg() + "/" + event.getCluster() + "/" + event.getAttemptId() + "/" + event.getEventId();
+  }
+
   /**
    * Applies an event whose signature verified under a key of {@code signer}: the cluster the attempt
    * is assigned to, or the router itself for the LOST events it declares.
@@ -106,19 +111,21 @@ public class AttemptStore {
       return new Applied.Rejected("event signed by cluster '" + signer + "' claims to come from '" + event.getCluster() + "'");
     }
     return transactions.execute(status -> {
-      int fresh = jdbc.sql("insert into applied_events (event_id) values (:id) on conflict do nothing")
-          .param("id", event.getEventId()).update();
-      if (fresh == 0) {
-        return new Applied.Duplicate();
-      }
+      // Ownership first, for every event, duplicate or not: a cluster that does not run the attempt
+      // learns nothing and changes nothing, whatever event id it picks.
       record Owner(String cluster, String phase, int rank) {}
       Optional<Owner> owner = jdbc.sql("select cluster, phase, phase_rank from attempts where org_id = :org and attempt_id = :id")
           .param("org", event.getOrg()).param("id", event.getAttemptId())
           .query((rs, i) -> new Owner(rs.getString(1), rs.getString(2), rs.getInt(3))).optional();
       if (owner.isEmpty() || owner.get().cluster() == null || !owner.get().cluster().equals(event.getCluster())) {
-        status.setRollbackOnly();
         return new Applied.Rejected("event from cluster '" + event.getCluster() + "' for an attempt assigned to "
             + owner.map(o -> "'" + o.cluster() + "'").orElse("no cluster"));
+      }
+      // The id is remembered per org, cluster and attempt, so no other sender's event can ever collide with it.
+      int fresh = jdbc.sql("insert into applied_events (event_id) values (:id) on conflict do nothing")
+          .param("id", dedupeKey(event)).update();
+      if (fresh == 0) {
+        return new Applied.Duplicate();
       }
       if (owner.get().rank() == 5 && !routerLoss) {
         status.setRollbackOnly();

@@ -8,7 +8,13 @@ import dev.meridian.router.execution.AttemptOutcomes;
 import dev.meridian.tenancy.TenantContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.springframework.kafka.core.KafkaTemplate;
 import dev.meridian.router.admission.Admitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +38,14 @@ class TaskEventListener {
   private final Counter rejected;
   private final Admitter admitter;
 
-  TaskEventListener(AttemptStore attempts, AttemptOutcomes outcomes, EventKeys keys, MeterRegistry meters, Admitter admitter) {
+  private final KafkaTemplate<String, byte[]> kafka;
+  private final EventsProperties properties;
+
+  TaskEventListener(AttemptStore attempts, AttemptOutcomes outcomes, EventKeys keys, MeterRegistry meters, Admitter admitter,
+      KafkaTemplate<String, byte[]> kafka, EventsProperties properties) {
     this.admitter = admitter;
+    this.kafka = kafka;
+    this.properties = properties;
     this.attempts = attempts;
     this.outcomes = outcomes;
     this.keys = keys;
@@ -50,23 +62,24 @@ class TaskEventListener {
       event = TaskEvent.parseFrom(signed.getEvent());
       signer = keys.verify(signed);
     } catch (InvalidProtocolBufferException e) {
-      rejected.increment();
       log.warn("rejected an unreadable task event at {}-{}@{}", record.topic(), record.partition(), record.offset());
+      deadLetter(record, "unreadable: " + e.getMessage());
       ack.acknowledge();
       return;
     }
     try (var tenant = TenantContext.ofExecution(event.getOrg(), event.getExecutionId()).open()) {
       if (signer.isEmpty()) {
-        rejected.increment();
-        log.warn("rejected task event {} for attempt {}: its signature does not verify under any known key",
-            event.getEventId(), event.getAttemptId());
+        log.warn("rejected task event {} for attempt {} (org {}, claimed cluster {}): its signature does not verify under any known key",
+            event.getEventId(), event.getAttemptId(), event.getOrg(), event.getCluster());
+        deadLetter(record, "signature does not verify");
         ack.acknowledge();
         return;
       }
       switch (attempts.apply(event, signer.get())) {
         case AttemptStore.Applied.Rejected rejection -> {
-          rejected.increment();
-          log.warn("rejected task event {} for attempt {}: {}", event.getEventId(), event.getAttemptId(), rejection.reason());
+          log.warn("rejected task event {} for attempt {} (org {}, signed by cluster {}): {}", event.getEventId(), event.getAttemptId(),
+              event.getOrg(), signer.get(), rejection.reason());
+          deadLetter(record, rejection.reason());
         }
         case AttemptStore.Applied.New applied -> {
           if (applied.released()) {
@@ -78,5 +91,24 @@ class TaskEventListener {
       }
     }
     ack.acknowledge();
+  }
+
+  /**
+   * Counts the refused record and parks it, with why, on the dead-letter topic; waits for the write,
+   * so a record is acknowledged only once it is kept somewhere.
+   */
+  private void deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
+    rejected.increment();
+    ProducerRecord<String, byte[]> parked = new ProducerRecord<>(properties.deadLetterTopic(), record.key(), record.value());
+    parked.headers().add("meridian-rejected-because", reason.getBytes(StandardCharsets.UTF_8));
+    parked.headers().add("meridian-source", (record.topic() + "-" + record.partition() + "@" + record.offset()).getBytes(StandardCharsets.UTF_8));
+    try {
+      kafka.send(parked).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while parking a refused task event", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot park a refused task event on " + properties.deadLetterTopic(), e);
+    }
   }
 }

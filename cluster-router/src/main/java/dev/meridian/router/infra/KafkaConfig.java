@@ -22,6 +22,11 @@ class KafkaConfig {
     return TopicBuilder.name(properties.executionTopic()).partitions(properties.partitions()).replicas(1).build();
   }
 
+  @Bean
+  NewTopic deadLetterTopic(EventsProperties properties) {
+    return TopicBuilder.name(properties.deadLetterTopic()).partitions(1).replicas(1).build();
+  }
+
   /**
    * An event that cannot be processed (database or Temporal unavailable) is retried until it can:
    * a backed-up pipeline slows the router down, it never drops an event.

@@ -65,6 +65,7 @@ public class RestErrors {
       case Refusal.NotFound r -> "not-found";
       case Refusal.Forbidden r -> "forbidden";
       case Refusal.Conflict r -> "conflict";
+      case Refusal.TooLarge r -> "too-large";
       case Refusal.Malformed r -> "malformed-request";
       case Refusal.Invalid r -> "invalid";
       case Refusal.Unavailable r -> "unavailable";
