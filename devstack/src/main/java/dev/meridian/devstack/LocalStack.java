@@ -3,6 +3,14 @@ package dev.meridian.devstack;
 import dev.meridian.identity.ServiceChannels;
 import dev.meridian.testkit.DeploymentCa;
 import dev.meridian.testkit.Infrastructure;
+import dev.meridian.testkit.KafkaBroker;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import io.grpc.ManagedChannel;
 import dev.meridian.testkit.Ports;
 import java.io.IOException;
@@ -58,8 +66,8 @@ public final class LocalStack implements AutoCloseable {
   /** The token of the shared development cluster {@code local}, which serves every org. */
   private final String sharedClusterToken = "mrdc_local_" + java.util.UUID.randomUUID();
 
-  private LocalStack(Options options, Infrastructure infrastructure, Mailbox mailbox) {
-    this.ca = DeploymentCa.in(options.home().resolve("tls"));
+  private LocalStack(Options options, Infrastructure infrastructure, Mailbox mailbox, DeploymentCa ca) {
+    this.ca = ca;
     this.options = options;
     this.infrastructure = infrastructure;
     this.mailbox = mailbox;
@@ -67,9 +75,11 @@ public final class LocalStack implements AutoCloseable {
 
   public static LocalStack start(Options options) {
     long started = System.nanoTime();
-    Infrastructure infrastructure = Infrastructure.start(options.home().resolve("infra"), options.layout().infrastructure(), options.keepData());
-    LocalStack stack = new LocalStack(options, infrastructure, new Mailbox(options.layout().smtp(), options.home().resolve("mailbox")));
+    DeploymentCa ca = DeploymentCa.in(options.home().resolve("tls"));
+    Infrastructure infrastructure = Infrastructure.start(options.home().resolve("infra"), options.layout().infrastructure(), options.keepData(), ca);
+    LocalStack stack = new LocalStack(options, infrastructure, new Mailbox(options.layout().smtp(), options.home().resolve("mailbox")), ca);
     try {
+      stack.provisionKafka();
       stack.define();
       List<CompletableFuture<Void>> starting = new ArrayList<>();
       for (String name : List.of("tenant-service", "cluster-router", "gateway")) {
@@ -162,19 +172,24 @@ public final class LocalStack implements AutoCloseable {
         "--spring.mail.port=" + mailbox.port(),
         // On one's own machine a token may last a working day; hosted, the default is 15 minutes.
         "--meridian.tenant.identity.access-token-ttl=8h",
-        "--meridian.tenant.identity.operator.client-id=" + operator.clientId(),
-        "--meridian.tenant.identity.operator.client-secret=" + operator.clientSecret())));
+        "--meridian.tenant.identity.operator.client-id=" + operator.clientId()),
+        Map.of("MERIDIAN_TENANT_IDENTITY_OPERATOR_CLIENTSECRET", operator.clientSecret())));
     services.put("cluster-router", service("cluster-router", logs, ports.routerHttp(), withIdentity("cluster-router",
         "--server.port=" + ports.routerHttp(),
         "--spring.grpc.server.port=" + ports.routerGrpc(),
         "--meridian.router.agents.endpoint.port=" + ports.agentEndpoint(),
         "--spring.datasource.url=" + jdbc + "?currentSchema=router",
         "--spring.kafka.bootstrap-servers=" + kafka,
+        "--spring.kafka.security.protocol=SASL_SSL",
+        "--spring.kafka.properties.sasl.mechanism=SCRAM-SHA-512",
+        "--spring.kafka.ssl.trust-store-type=PEM",
+        "--spring.kafka.ssl.trust-store-location=file:" + ca.caFile(),
         "--meridian.router.temporal.target=" + infrastructure.temporal().target(),
         "--meridian.router.agents.lost-after=" + options.lostAfter().toSeconds() + "s",
-        "--meridian.router.agents.shared-cluster-token=" + sharedClusterToken,
         "--meridian.router.admission.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
-        "--management.endpoints.web.exposure.include=health,metrics")));
+        "--management.endpoints.web.exposure.include=health,metrics"),
+        Map.of("MERIDIAN_ROUTER_AGENTS_SHAREDCLUSTERTOKEN", sharedClusterToken,
+            "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", scram(ROUTER_PRINCIPAL, infrastructure.kafka().password(ROUTER_PRINCIPAL)))));
     services.put("gateway", service("gateway", logs, ports.gatewayHttp(), withIdentity("gateway",
         "--server.port=" + ports.gatewayHttp(),
         "--spring.grpc.server.port=" + ports.gatewayGrpc(),
@@ -188,8 +203,31 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.gateway.identity.login.sign-ups-per-address-per-hour=6000",
         "--management.endpoints.web.exposure.include=health,mappings",
         "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc(),
-        "--meridian.gateway.clusters.agent-endpoint=" + agentEndpointTarget())));
+        "--meridian.gateway.clusters.agent-endpoint=" + agentEndpointTarget(),
+        "--meridian.gateway.clusters.kafka-bootstrap-servers=" + kafka), Map.of()));
     services.put("execution-agent", agent("execution-agent", sharedClusterToken, AgentOptions.process(options.home().resolve("agent"))));
+  }
+
+  static final String ROUTER_PRINCIPAL = "cluster-router";
+
+  /**
+   * What the platform operator provisions in Kafka before the router starts: the router's principal
+   * may use the topics of Meridian, its consumer group, and manage the clusters' principals and grants.
+   */
+  private void provisionKafka() {
+    String user = "User:" + ROUTER_PRINCIPAL;
+    List<AclBinding> acls = new ArrayList<>(KafkaBroker.onTopics(ROUTER_PRINCIPAL, "meridian.", AclOperation.ALL));
+    acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "cluster-router", PatternType.LITERAL),
+        new AccessControlEntry(user, "*", AclOperation.READ, AclPermissionType.ALLOW)));
+    for (AclOperation operation : List.of(AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CREATE)) {
+      acls.add(new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+          new AccessControlEntry(user, "*", operation, AclPermissionType.ALLOW)));
+    }
+    infrastructure.kafka().ensurePrincipal(ROUTER_PRINCIPAL, acls);
+  }
+
+  private static String scram(String username, String password) {
+    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + username + "\" password=\"" + password + "\";";
   }
 
   /** {@code args} and the {@code --meridian.tls.*} arguments that give {@code service} its certificate. */
@@ -229,13 +267,12 @@ public final class LocalStack implements AutoCloseable {
 
   private ServiceProcess agent(String name, String token, AgentOptions agent) {
     List<String> args = new ArrayList<>(List.of(
-        "--meridian.agent.token=" + token,
         "--meridian.agent.router-target=" + agentEndpointTarget(),
-        "--meridian.agent.router-ca=" + ca.caFile(),
+        "--meridian.agent.ca-bundle=" + ca.caFile(),
         "--spring.kafka.bootstrap-servers=" + infrastructure.kafka().bootstrapServers()));
     args.addAll(agent.args());
     Path jar = options.repository().resolve("execution-agent").resolve("target").resolve("execution-agent-" + VERSION + "-exec.jar");
-    return new ServiceProcess(name, jar, args, options.home().resolve("logs").resolve(name + ".log"), null);
+    return new ServiceProcess(name, jar, args, Map.of("MERIDIAN_AGENT_TOKEN", token), options.home().resolve("logs").resolve(name + ".log"), null);
   }
 
   /** Connects one more agent, for a cluster registered through the API with {@code token}. */
@@ -282,9 +319,9 @@ public final class LocalStack implements AutoCloseable {
     return "http://127.0.0.1:" + options.layout().routerHttp() + "/actuator/metrics";
   }
 
-  private ServiceProcess service(String module, Path logs, Integer healthPort, List<String> args) {
+  private ServiceProcess service(String module, Path logs, Integer healthPort, List<String> args, Map<String, String> secrets) {
     Path jar = options.repository().resolve(module).resolve("target").resolve(module + "-" + VERSION + "-exec.jar");
-    return new ServiceProcess(module, jar, args, logs.resolve(module + ".log"), healthPort);
+    return new ServiceProcess(module, jar, args, secrets, logs.resolve(module + ".log"), healthPort);
   }
 
   public ServiceProcess service(String name) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** One Meridian service of the local stack in its own JVM, which can be killed and started again. */
 public final class ServiceProcess implements AutoCloseable {
@@ -21,14 +22,17 @@ public final class ServiceProcess implements AutoCloseable {
   private final String name;
   private final Path jar;
   private final List<String> args;
+  private final Map<String, String> secrets;
   private final Path log;
   private final Integer healthPort;
   private ChildProcess process;
 
-  ServiceProcess(String name, Path jar, List<String> args, Path log, Integer healthPort) {
+  /** @param secrets environment variables of the process (relaxed Spring names): secrets never go on its command line */
+  ServiceProcess(String name, Path jar, List<String> args, Map<String, String> secrets, Path log, Integer healthPort) {
     this.name = name;
     this.jar = jar;
     this.args = List.copyOf(args);
+    this.secrets = Map.copyOf(secrets);
     this.log = log;
     this.healthPort = healthPort;
   }
@@ -46,7 +50,7 @@ public final class ServiceProcess implements AutoCloseable {
       throw new IllegalStateException(jar + " is missing: build first with ./mvnw -DskipTests package");
     }
     List<String> jvm = new ArrayList<>(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
-    process = ChildProcess.java(name, jar.toString(), jvm, "org.springframework.boot.loader.launch.JarLauncher", args, log);
+    process = ChildProcess.java(name, jar.toString(), jvm, "org.springframework.boot.loader.launch.JarLauncher", args, log, secrets);
     return this;
   }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
+import dev.meridian.identity.ClusterCredentials;
 import dev.meridian.proto.agent.v1.AgentMessage;
 import dev.meridian.proto.agent.v1.AgentServiceGrpc;
 import dev.meridian.proto.agent.v1.Hello;
@@ -161,7 +162,8 @@ class ClustersE2E {
     double rejectedBefore = rejectedEvents(stack);
 
     ManagedChannel channel = stack.agentChannel();
-    try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.infrastructure().kafka().bootstrapServers()),
+    // The intruder writes with its own cluster's Kafka principal: writing task events is what that principal may do.
+    try (var producer = new KafkaProducer<>(stack.infrastructure().kafka().clientProperties(ClusterCredentials.kafkaUsername(intruderToken), intruderToken),
         new StringSerializer(), new ByteArraySerializer())) {
       Welcome welcome = connectAs(channel, intruderToken);
       TaskEvent.Builder forged = TaskEvent.newBuilder().setOrg(tenant.org()).setExecutionId(id).setNodeId("only").setAttempt(1)

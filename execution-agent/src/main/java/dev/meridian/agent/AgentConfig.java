@@ -12,6 +12,7 @@ import dev.meridian.agent.events.KafkaAttemptReporter;
 import dev.meridian.agent.stream.AgentIdentity;
 import dev.meridian.agent.stream.RouterConnection;
 import dev.meridian.proto.agent.v1.Capacity;
+import dev.meridian.identity.ClusterCredentials;
 import dev.meridian.identity.ServiceChannels;
 import dev.meridian.tenancy.TenancyGrpc;
 import io.grpc.ManagedChannel;
@@ -30,15 +31,21 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class AgentConfig {
 
+  /**
+   * Task events go out as this cluster's own Kafka principal (named after the token, whose password
+   * the token is), over TLS: the principal may write task events and do nothing else.
+   */
   @Bean(destroyMethod = "close")
-  Producer<String, byte[]> taskEventProducer(@Value("${spring.kafka.bootstrap-servers}") String bootstrapServers) {
-    return new KafkaProducer<>(Map.of(
+  Producer<String, byte[]> taskEventProducer(@Value("${spring.kafka.bootstrap-servers}") String bootstrapServers, AgentProperties properties) {
+    Map<String, Object> settings = new java.util.HashMap<>(ClusterCredentials.kafkaClient(
+        ClusterCredentials.kafkaUsername(properties.token()), properties.token(), properties.caBundle()));
+    settings.putAll(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
         ProducerConfig.LINGER_MS_CONFIG, 5,
-        ProducerConfig.CLIENT_ID_CONFIG, "execution-agent"),
-        new StringSerializer(), new ByteArraySerializer());
+        ProducerConfig.CLIENT_ID_CONFIG, "execution-agent"));
+    return new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
   }
 
   @Bean
@@ -104,7 +111,7 @@ class AgentConfig {
 
   @Bean(destroyMethod = "shutdownNow")
   ManagedChannel routerChannel(AgentProperties properties) {
-    return ServiceChannels.toAgentEndpoint(properties.routerTarget(), properties.routerCa(), TenancyGrpc.clientInterceptor());
+    return ServiceChannels.toAgentEndpoint(properties.routerTarget(), properties.caBundle(), TenancyGrpc.clientInterceptor());
   }
 
   @Bean

@@ -10,8 +10,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * @param token the cluster token shown once when the cluster was registered
  * @param routerTarget host:port of cluster-router's agent endpoint (TLS)
- * @param routerCa PEM bundle the agent endpoint's certificate must chain to; unset, the JVM's trust
- *     store (an endpoint with a publicly signed certificate)
+ * @param caBundle PEM bundle the certificates of the agent endpoint and of the Kafka brokers must
+ *     chain to; unset, the JVM's trust store (publicly signed endpoints)
  * @param backend {@code kubernetes} (one Pod per attempt), {@code process} (local processes) or
  *     {@code simulated} (load tests, GPU demos)
  * @param workDir where each attempt of the process backend gets its own working directory and log
@@ -24,9 +24,10 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("meridian.agent")
 public record AgentProperties(
-    @NotBlank(message = "set meridian.agent.token to the cluster token shown when the cluster was registered") String token,
+    @NotBlank(message = "set meridian.agent.token (or MERIDIAN_AGENT_TOKEN) to the cluster token shown when the cluster was registered")
+    String token,
     @NotBlank String routerTarget,
-    Path routerCa,
+    Path caBundle,
     String backend,
     Path workDir,
     CapacityProperties capacity,

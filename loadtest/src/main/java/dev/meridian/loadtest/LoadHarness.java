@@ -55,10 +55,10 @@ public final class LoadHarness {
       List<Level> results = new ArrayList<>();
       ManagedChannel router = stack.agentChannel();
       var scheduler = Executors.newScheduledThreadPool(2);
-      try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.infrastructure().kafka().bootstrapServers(),
-          ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5),
-          new StringSerializer(), new ByteArraySerializer())) {
+      // One producer for the whole simulated fleet, as the broker's super user (each real agent has its cluster's principal).
+      Map<String, Object> settings = new java.util.HashMap<>(stack.infrastructure().kafka().clientProperties(dev.meridian.testkit.KafkaBroker.ADMIN));
+      settings.putAll(Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5));
+      try (var producer = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer())) {
         for (int level : levels) {
           results.add(runLevel(api, scope, stack, router, producer, scheduler, level, executions));
         }

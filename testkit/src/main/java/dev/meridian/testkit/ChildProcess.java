@@ -49,6 +49,12 @@ public final class ChildProcess implements AutoCloseable {
    */
   public static ChildProcess java(String name, String classpath, List<String> jvmOptions, String mainClass,
       List<String> args, Path log) {
+    return java(name, classpath, jvmOptions, mainClass, args, log, Map.of());
+  }
+
+  /** The same, with {@code environment} added: where secrets go, never on the command line, which every local user can read. */
+  public static ChildProcess java(String name, String classpath, List<String> jvmOptions, String mainClass,
+      List<String> args, Path log, Map<String, String> environment) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(jvmOptions);
@@ -58,7 +64,7 @@ public final class ChildProcess implements AutoCloseable {
     command.add(Long.toString(ProcessHandle.current().pid()));
     command.add(mainClass);
     command.addAll(args);
-    return start(name, command, log, Map.of(), null);
+    return start(name, command, log, environment, null);
   }
 
   public String name() {

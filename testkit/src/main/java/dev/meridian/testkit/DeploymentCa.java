@@ -6,7 +6,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -87,7 +86,7 @@ public final class DeploymentCa {
           .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
           .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       X509Certificate ca = sign(builder, pair.getPrivate());
-      writePrivate(keyFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+      Secrets.write(keyFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
       Files.writeString(certFile, pem("CERTIFICATE", ca.getEncoded()));
       return new DeploymentCa(directory, ca, pair.getPrivate());
     } catch (IOException e) {
@@ -134,7 +133,7 @@ public final class DeploymentCa {
                 new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost"),
                 new GeneralName(GeneralName.dNSName, service)}));
         X509Certificate issued = sign(builder, key);
-        writePrivate(keyFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+        Secrets.write(keyFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
         Files.writeString(certFile, pem("CERTIFICATE", issued.getEncoded()));
       }
       return new Identity(service, caFile(), certFile, keyFile);
@@ -187,12 +186,6 @@ public final class DeploymentCa {
 
   private static byte[] der(String pem) {
     return Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
-  }
-
-  private static void writePrivate(Path file, String pem) throws IOException {
-    Files.deleteIfExists(file);
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(file, pem);
   }
 
   private static X509Certificate readCertificate(Path file) throws IOException, GeneralSecurityException {

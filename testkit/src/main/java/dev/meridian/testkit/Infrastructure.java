@@ -45,12 +45,12 @@ public final class Infrastructure implements AutoCloseable {
     }
   }
 
-  public static Infrastructure start(Path directory, Ports requested, boolean keepData) {
+  public static Infrastructure start(Path directory, Ports requested, boolean keepData, DeploymentCa ca) {
     Ports ports = requested.resolved();
     Path logs = directory.resolve("logs");
     long started = System.nanoTime();
     var postgres = CompletableFuture.supplyAsync(() -> PostgresServer.start(ports.postgres(), directory.resolve("postgres"), keepData));
-    var kafka = CompletableFuture.supplyAsync(() -> KafkaBroker.start(ports.kafka(), ports.kafkaController(), directory.resolve("kafka"), logs));
+    var kafka = CompletableFuture.supplyAsync(() -> KafkaBroker.start(ports.kafka(), ports.kafkaController(), directory.resolve("kafka"), logs, ca));
     var temporal = CompletableFuture.supplyAsync(() -> TemporalServer.start(ports.temporal(), logs));
     try {
       Infrastructure infrastructure = new Infrastructure(postgres.join(), kafka.join(), temporal.join(), directory);
@@ -71,7 +71,7 @@ public final class Infrastructure implements AutoCloseable {
         if (shared == null) {
           try {
             Path directory = Files.createTempDirectory("meridian-infra-");
-            Infrastructure started = start(directory, Ports.free(), false);
+            Infrastructure started = start(directory, Ports.free(), false, DeploymentCa.shared());
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "meridian-infra-stop"));
             shared = started;
           } catch (IOException e) {

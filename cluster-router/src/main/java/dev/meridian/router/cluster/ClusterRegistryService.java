@@ -14,6 +14,7 @@ import dev.meridian.router.agent.AgentProperties;
 import dev.meridian.router.agent.ConnectedAgents;
 import dev.meridian.router.events.AttemptStore;
 import dev.meridian.router.events.EventKeys;
+import dev.meridian.identity.ClusterCredentials;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
@@ -33,8 +34,11 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
   private final EventKeys keys;
   private final AgentProperties properties;
 
+  private final ClusterPrincipals principals;
+
   ClusterRegistryService(ClusterStore clusters, ConnectedAgents liveness, AttemptStore attempts, EventKeys keys,
-      AgentProperties properties) {
+      AgentProperties properties, ClusterPrincipals principals) {
+    this.principals = principals;
     this.clusters = clusters;
     this.liveness = liveness;
     this.attempts = attempts;
@@ -45,6 +49,15 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
   @Override
   public void registerCluster(RegisterClusterRequest request, StreamObserver<RegisteredCluster> response) {
     String token = ClusterTokens.newToken();
+    // The principal first: a cluster is never registered without one. A principal whose cluster
+    // then fails to register is named after a token nobody holds, and opens nothing.
+    try {
+      principals.grant(token);
+    } catch (IllegalStateException e) {
+      log.warn("cannot register a cluster of org {}: {}", request.getOrg(), e.getMessage());
+      response.onError(Status.UNAVAILABLE.withDescription("the event broker cannot take the cluster's credentials now; retry").asRuntimeException());
+      return;
+    }
     var registered = clusters.register(request.getOrg(), request.getName(), request.getRegion(), request.getLabelsMap(),
         ClusterTokens.hash(token));
     if (registered.isEmpty()) {
@@ -53,7 +66,8 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
     }
     liveness.invalidate(request.getOrg());
     log.info("registered cluster {} ({}) of org {}", request.getName(), registered.get().id(), request.getOrg());
-    response.onNext(RegisteredCluster.newBuilder().setCluster(toProto(registered.get())).setToken(token).build());
+    response.onNext(RegisteredCluster.newBuilder().setCluster(toProto(registered.get())).setToken(token)
+        .setKafkaUsername(ClusterCredentials.kafkaUsername(token)).build());
     response.onCompleted();
   }
 
@@ -91,6 +105,7 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
       return;
     }
     Cluster deleted = toProto(row.get());
+    clusters.tokenHash(request.getOrg(), request.getId()).ifPresent(principals::revoke);
     clusters.delete(request.getOrg(), request.getId());
     liveness.invalidate(request.getOrg());
     keys.revokeAll(request.getId());

@@ -56,6 +56,12 @@ public class ClusterStore {
         """).param("id", id).param("name", name).param("hash", tokenHash).update();
   }
 
+  /** The stored hash of the cluster's token: it names the cluster's Kafka principal. */
+  Optional<String> tokenHash(String org, String id) {
+    return jdbc.sql("select token_hash from clusters where org_id = :org and cluster_id = :id")
+        .param("org", org).param("id", id).query(String.class).optional();
+  }
+
   public Optional<ClusterRow> byTokenHash(String tokenHash) {
     return jdbc.sql("select " + COLUMNS + " from clusters where token_hash = :hash and deleted_at is null")
         .param("hash", tokenHash).query(ClusterStore::row).optional();

@@ -13,15 +13,18 @@ class SharedCluster {
 
   private final ClusterStore clusters;
   private final AgentProperties properties;
+  private final ClusterPrincipals principals;
 
-  SharedCluster(ClusterStore clusters, AgentProperties properties) {
+  SharedCluster(ClusterStore clusters, AgentProperties properties, ClusterPrincipals principals) {
     this.clusters = clusters;
     this.properties = properties;
+    this.principals = principals;
   }
 
   @EventListener(ApplicationReadyEvent.class)
   void register() {
     if (properties.sharedClusterToken() != null && !properties.sharedClusterToken().isBlank()) {
+      principals.grant(properties.sharedClusterToken());
       clusters.ensureShared(ID, "local", ClusterTokens.hash(properties.sharedClusterToken()));
     }
   }

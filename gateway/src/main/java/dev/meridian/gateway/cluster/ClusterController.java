@@ -30,15 +30,21 @@ class ClusterController {
     this.properties = properties;
   }
 
-  /** The token is in this answer only; the install lines show how to use it. */
+  /**
+   * The token is in this answer only; the install lines show how to use it. It is also the password
+   * of the cluster's Kafka principal, which may only write task events.
+   */
   @PostMapping
   ResponseEntity<?> register(@PathVariable String org, @RequestBody JsonNode body) {
     return RestErrors.respond(clusters.register(org, body), registered -> {
       Map<String, Object> json = view(registered.getCluster());
       json.put("token", registered.getToken());
+      json.put("kafka", Map.of("bootstrapServers", properties.kafkaBootstrapServers(), "username", registered.getKafkaUsername(),
+          "mechanism", "SCRAM-SHA-512", "password", "the token"));
       json.put("install", Map.of(
           "helm", "helm upgrade --install meridian-agent " + properties.chart() + " --namespace meridian-agent --create-namespace"
-              + " --set clusterToken=" + registered.getToken() + " --set routerAddress=" + properties.agentEndpoint(),
+              + " --set clusterToken=" + registered.getToken() + " --set routerAddress=" + properties.agentEndpoint()
+              + " --set kafkaBootstrapServers=" + properties.kafkaBootstrapServers() + " --set-file caBundle=<the control plane's CA (PEM)>",
           "local", "./meridian agent --token " + registered.getToken()));
       return json;
     });
