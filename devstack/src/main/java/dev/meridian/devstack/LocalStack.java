@@ -1,5 +1,6 @@
 package dev.meridian.devstack;
 
+import dev.meridian.testkit.Secrets;
 import dev.meridian.identity.ServiceChannels;
 import dev.meridian.testkit.DeploymentCa;
 import dev.meridian.testkit.Infrastructure;
@@ -117,7 +118,7 @@ public final class LocalStack implements AutoCloseable {
       } else {
         operator = new Operator("operator-" + UUID.randomUUID().toString().substring(0, 8), "mrdo_" + UUID.randomUUID().toString().replace("-", ""));
         Files.createDirectories(options.home());
-        Files.writeString(file, MeridianClient.JSON.writeValueAsString(Map.of("clientId", operator.clientId(), "clientSecret", operator.clientSecret())));
+        Secrets.write(file, MeridianClient.JSON.writeValueAsString(Map.of("clientId", operator.clientId(), "clientSecret", operator.clientSecret())));
       }
       return operator;
     } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.meridian.devstack;
 
+import dev.meridian.testkit.Secrets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ public final class LocalStackMain {
     }
     if (client == null) {
       MeridianClient.Credentials key = LocalStack.apiKey(operator, "demo", "owner");
-      Files.writeString(keyFile, MeridianClient.JSON.writeValueAsString(Map.of("clientId", key.clientId(), "clientSecret", key.clientSecret())));
+      Secrets.write(keyFile, MeridianClient.JSON.writeValueAsString(Map.of("clientId", key.clientId(), "clientSecret", key.clientSecret())));
       client = operator.as(key);
     }
     var project = client.post("/api/v1/orgs/demo/projects", Map.of("id", "quickstart", "name", "Quickstart"));
@@ -107,7 +108,7 @@ public final class LocalStackMain {
     if (joined.status() != 200) {
       throw new IllegalStateException("the demo owner could not join: " + joined.status() + " " + joined.body());
     }
-    Files.writeString(file, MeridianClient.JSON.writeValueAsString(Map.of("email", email, "password", password)));
+    Secrets.write(file, MeridianClient.JSON.writeValueAsString(Map.of("email", email, "password", password)));
   }
 
   private static String summary(LocalStack stack, Path home) {

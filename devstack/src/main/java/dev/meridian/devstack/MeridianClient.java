@@ -118,6 +118,12 @@ public final class MeridianClient {
         .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
   }
 
+  /** Sends {@code body} as it is, declared as JSON: for hostile or malformed input. */
+  public Response raw(String method, String path, String body) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(body)));
+  }
+
   private Response send(HttpRequest.Builder request) {
     return send(request, credentials != null || givenToken != null);
   }
@@ -128,7 +134,12 @@ public final class MeridianClient {
     }
     try {
       HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-      JsonNode body = response.body() == null || response.body().isBlank() ? JSON.missingNode() : JSON.readTree(response.body());
+      JsonNode body;
+      try {
+        body = response.body() == null || response.body().isBlank() ? JSON.missingNode() : JSON.readTree(response.body());
+      } catch (tools.jackson.core.JacksonException notJson) {
+        body = JSON.missingNode();
+      }
       return new Response(response.statusCode(), body, response);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

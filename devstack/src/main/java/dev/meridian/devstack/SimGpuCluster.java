@@ -1,5 +1,6 @@
 package dev.meridian.devstack;
 
+import dev.meridian.testkit.Secrets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ final class SimGpuCluster {
         if (registered.status() != 201) {
           throw new IllegalStateException("could not register cluster sim-gpu: " + registered.status() + " " + registered.body());
         }
-        Files.writeString(tokenFile, registered.body().get("token").asString());
+        Secrets.write(tokenFile, registered.body().get("token").asString());
       }
       stack.startAgent("agent-sim-gpu", Files.readString(tokenFile).trim(),
           LocalStack.AgentOptions.simulated(Map.of("nvidia-h100", 8), Duration.ofSeconds(5)));

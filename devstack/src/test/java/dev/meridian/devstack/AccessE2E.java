@@ -170,6 +170,23 @@ class AccessE2E {
   }
 
   @Test
+  void nobodyHandsOutARoleAboveTheirOwnToAKeyOrAnInvitation() {
+    String keys = "/api/v1/orgs/" + a.org() + "/api-keys";
+    String members = "/api/v1/orgs/" + a.org() + "/members";
+    MeridianClient admin = a.api().as(LocalStack.apiKey(a.api(), a.org(), "admin"));
+
+    var ownerKey = admin.post(keys, Map.of("name", "escalate", "role", "owner"));
+    assertThat(ownerKey.status()).as(ownerKey.body().toString()).isEqualTo(403);
+    assertThat(ownerKey.body().get("detail").asString()).contains("above their own");
+    assertThat(admin.post(members, Map.of("email", "boss@" + a.org() + ".test", "role", "owner")).status()).isEqualTo(403);
+    assertThat(admin.post(keys, Map.of("name", "peer", "role", "admin")).status()).isEqualTo(201);
+    assertThat(admin.post(members, Map.of("email", "peer@" + a.org() + ".test", "role", "admin")).status()).isEqualTo(201);
+    assertThat(a.api().post(keys, Map.of("name", "co-owner", "role", "owner")).status()).as("an owner may").isEqualTo(201);
+    assertThat(a.api().get(keys).body().get("items").valueStream().map(key -> key.get("role").asString() + ":" + key.get("name").asString()))
+        .doesNotContain("owner:escalate");
+  }
+
+  @Test
   void everyRestEndpointIsInTheMatrixHidesOtherOrgsAndRefusesRolesBelowItsNeed() {
     List<String> endpoints = restEndpoints();
     assertThat(endpoints).as("REST endpoints the gateway serves").hasSizeGreaterThan(20);

@@ -159,29 +159,29 @@ class ClustersE2E {
     await().atMost(Duration.ofSeconds(30)).until(() ->
         tenant.api().get(tenant.execution(id)).body().get("nodes").get(0).get("attempts").path(0).path("phase").asString("").equals("RUNNING"));
     String attemptId = id + "/only/1";
-    double rejectedBefore = rejectedEvents(stack);
+    double rejectedBefore = ForgedEvents.rejectedEvents(stack);
 
     ManagedChannel channel = stack.agentChannel();
     // The intruder writes with its own cluster's Kafka principal: writing task events is what that principal may do.
     try (var producer = new KafkaProducer<>(stack.infrastructure().kafka().clientProperties(ClusterCredentials.kafkaUsername(intruderToken), intruderToken),
         new StringSerializer(), new ByteArraySerializer())) {
-      Welcome welcome = connectAs(channel, intruderToken);
+      Welcome welcome = ForgedEvents.connectAs(channel, intruderToken);
       TaskEvent.Builder forged = TaskEvent.newBuilder().setOrg(tenant.org()).setExecutionId(id).setNodeId("only").setAttempt(1)
           .setAttemptId(attemptId).setPhase(TaskPhase.TASK_PHASE_SUCCEEDED).setOutputsJson("{\"y\":666}").setExitCode(0)
           .setOccurredAt(Timestamp.newBuilder().setSeconds(System.currentTimeMillis() / 1000));
       // Its own identity, honestly signed: not the attempt's cluster.
-      send(producer, id, signed(forged.setEventId("forged-1").setCluster(welcome.getCluster()).build(), welcome));
+      ForgedEvents.send(producer, id, ForgedEvents.signed(forged.setEventId("forged-1").setCluster(welcome.getCluster()).build(), welcome));
       // Claiming to be the cluster that runs the attempt, signed with its own key.
-      send(producer, id, signed(forged.setEventId("forged-2").setCluster("local").build(), welcome));
+      ForgedEvents.send(producer, id, ForgedEvents.signed(forged.setEventId("forged-2").setCluster("local").build(), welcome));
       // No valid signature at all.
-      send(producer, id, SignedTaskEvent.newBuilder().setEvent(forged.setEventId("forged-3").build().toByteString())
+      ForgedEvents.send(producer, id, SignedTaskEvent.newBuilder().setEvent(forged.setEventId("forged-3").build().toByteString())
           .setKeyId(welcome.getEventSigningKeyId()).setSignature(ByteString.copyFromUtf8("nope")).build().toByteArray());
       producer.flush();
     } finally {
       channel.shutdownNow();
     }
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> rejectedEvents(stack) >= rejectedBefore + 3);
+    await().atMost(Duration.ofSeconds(20)).until(() -> ForgedEvents.rejectedEvents(stack) >= rejectedBefore + 3);
     JsonNode execution = tenant.api().get(tenant.execution(id)).body();
     assertThat(execution.get("phase").asString()).isEqualTo("RUNNING");
     assertThat(execution.get("nodes").get(0).get("attempts").get(0).get("phase").asString()).isEqualTo("RUNNING");
@@ -226,34 +226,5 @@ class ClustersE2E {
     assertThat(tenant.api().delete(clusters + cluster + "?force=true").status()).isEqualTo(200);
     assertThat(tenant.api().get("/api/v1/orgs/" + tenant.org() + "/clusters").body().get("items")).isEmpty();
     tenant.api().post(tenant.execution(id) + "/terminate", Map.of());
-  }
-
-  private static Welcome connectAs(ManagedChannel channel, String token) throws Exception {
-    CompletableFuture<Welcome> welcome = new CompletableFuture<>();
-    StreamObserver<AgentMessage> out = AgentServiceGrpc.newStub(channel).connect(new StreamObserver<>() {
-      @Override public void onNext(RouterMessage message) {
-        if (message.hasWelcome()) welcome.complete(message.getWelcome());
-      }
-      @Override public void onError(Throwable t) { welcome.completeExceptionally(t); }
-      @Override public void onCompleted() { }
-    });
-    out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setToken(token).setAgentVersion("forger")).build());
-    return welcome.get(20, TimeUnit.SECONDS);
-  }
-
-  private static byte[] signed(TaskEvent event, Welcome welcome) throws Exception {
-    Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(welcome.getEventSigningKey().toByteArray(), "HmacSHA256"));
-    return SignedTaskEvent.newBuilder().setEvent(event.toByteString()).setKeyId(welcome.getEventSigningKeyId())
-        .setSignature(ByteString.copyFrom(mac.doFinal(event.toByteArray()))).build().toByteArray();
-  }
-
-  private static void send(KafkaProducer<String, byte[]> producer, String key, byte[] value) throws Exception {
-    producer.send(new ProducerRecord<>("meridian.task-events.v1", key, value)).get(10, TimeUnit.SECONDS);
-  }
-
-  private static double rejectedEvents(LocalStack stack) {
-    var response = new MeridianClient(stack.routerMetricsUrl().replace("/actuator/metrics", "")).get("/actuator/metrics/meridian.router.task_events.rejected");
-    return response.status() == 200 ? response.body().get("measurements").get(0).get("value").asDouble() : 0;
   }
 }

@@ -70,7 +70,7 @@ class AgentConfig {
         yield backend;
       }
       case "process" -> {
-        ProcessBackend backend = new ProcessBackend(properties.workDir(), reporter);
+        ProcessBackend backend = new ProcessBackend(properties.workDir(), reporter, properties.maxLogSize().toBytes());
         backend.killOrphans();
         yield backend;
       }

@@ -18,6 +18,7 @@ import org.springframework.validation.annotation.Validated;
  * @param capacity what this cluster can run at once; the process backend defaults to this machine's CPUs
  * @param labels labels placement can select on
  * @param simulation how simulated attempts behave
+ * @param maxLogSize an attempt of the process backend whose log grows past this is stopped and failed
  * @param drainTimeout on SIGTERM, how long running attempts may finish before they are stopped
  *     (and lost, to be retried elsewhere); Kubernetes Pods outlive the agent, so it does not wait
  */
@@ -36,7 +37,8 @@ public record AgentProperties(
     String taskEventsTopic,
     Simulation simulation,
     Kubernetes kubernetes,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    org.springframework.util.unit.DataSize maxLogSize) {
 
   public AgentProperties {
     backend = backend == null || backend.isBlank() ? "process" : backend;
@@ -48,6 +50,7 @@ public record AgentProperties(
     simulation = simulation == null ? new Simulation(null, 0.5, 0.0) : simulation;
     kubernetes = kubernetes == null ? new Kubernetes(null, null, null) : kubernetes;
     drainTimeout = drainTimeout == null ? Duration.ofSeconds(10) : drainTimeout;
+    maxLogSize = maxLogSize == null ? org.springframework.util.unit.DataSize.ofGigabytes(1) : maxLogSize;
   }
 
   /**

@@ -11,6 +11,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class OutputCheck {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Outputs travel in a task event and the execution's history: larger data is a blob URI. */
+  public static final int MAX_BYTES = 1024 * 1024;
 
   private OutputCheck() {}
 
@@ -22,6 +24,10 @@ public final class OutputCheck {
 
   /** {@code outputs} is the text the task wrote; null or blank means it wrote nothing. */
   public static Result check(String interfaceJson, String outputs) {
+    if (outputs != null && outputs.length() > MAX_BYTES) {
+      return new Invalid("the outputs are " + outputs.length() + " characters, over the limit of " + MAX_BYTES
+          + ": pass large data as a blob URI in your storage");
+    }
     JsonNode values;
     try {
       values = outputs == null || outputs.isBlank() ? JSON.createObjectNode() : JSON.readTree(outputs);

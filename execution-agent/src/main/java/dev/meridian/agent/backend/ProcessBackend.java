@@ -25,6 +25,11 @@ import tools.jackson.databind.json.JsonMapper;
  * own, with the run-time contract of ARCHITECTURE.md §3 ({@code MERIDIAN_INPUTS}, {@code
  * MERIDIAN_INPUT_<NAME>}, {@code MERIDIAN_OUTPUTS}, ids for logs). stdout and stderr go to {@code
  * task.log} in that directory. The container image is not used by this backend.
+ *
+ * <p>A task sees nothing of the agent: its environment is built from scratch (never inherited, so
+ * the agent's token and credentials stay out), and each attempt's directory is {@code 0700}. The
+ * agent never reads a whole file a task wrote: outputs over {@link OutputCheck#MAX_BYTES} fail the
+ * attempt, a log over {@code maxLogBytes} kills it, and log tails come from the file's last bytes.
  */
 public final class ProcessBackend implements TaskBackend {
 
@@ -33,14 +38,27 @@ public final class ProcessBackend implements TaskBackend {
   private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
+  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE_DIR =
+      java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+  /** What a task's environment starts from (besides its own env and the run-time contract), taken from the agent's. */
+  private static final List<String> INHERITED = List.of("PATH", "LANG", "LC_ALL", "TZ");
+  static final long DEFAULT_MAX_LOG_BYTES = 1024L * 1024 * 1024;
+
   private final Path workDir;
   private final AttemptReporter reporter;
+  private final long maxLogBytes;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
   private final AtomicBoolean stopping = new AtomicBoolean();
 
   private record Running(Assignment assignment, Path dir, Process process, AtomicReference<String> cancelledBecause) {}
 
   public ProcessBackend(Path workDir, AttemptReporter reporter) {
+    this(workDir, reporter, DEFAULT_MAX_LOG_BYTES);
+  }
+
+  /** @param maxLogBytes an attempt whose log grows past this is killed and failed */
+  public ProcessBackend(Path workDir, AttemptReporter reporter, long maxLogBytes) {
+    this.maxLogBytes = maxLogBytes;
     this.workDir = workDir;
     this.reporter = reporter;
   }
@@ -63,7 +81,7 @@ public final class ProcessBackend implements TaskBackend {
     }
     Process process;
     try {
-      Files.createDirectories(dir);
+      createPrivately(dir);
       Path inputs = dir.resolve("inputs.json");
       Files.writeString(inputs, assignment.getInputsJson().isBlank() ? "{}" : assignment.getInputsJson());
       ProcessBuilder builder = new ProcessBuilder(command)
@@ -71,6 +89,11 @@ public final class ProcessBackend implements TaskBackend {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
       Map<String, String> env = builder.environment();
+      Map<String, String> agent = Map.copyOf(env);
+      env.clear();
+      INHERITED.stream().filter(agent::containsKey).forEach(name -> env.put(name, agent.get(name)));
+      env.put("HOME", dir.toString());
+      env.put("TMPDIR", dir.toString());
       env.putAll(assignment.getTask().getEnvMap());
       env.put("MERIDIAN_INPUTS", inputs.toString());
       env.put("MERIDIAN_OUTPUTS", dir.resolve("outputs.json").toString());
@@ -99,13 +122,22 @@ public final class ProcessBackend implements TaskBackend {
   private void watch(Running attempt, String logsUri) {
     Assignment assignment = attempt.assignment();
     long timeout = assignment.getTask().getTimeout().getSeconds();
+    long deadline = timeout > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout) : Long.MAX_VALUE;
     try {
-      boolean exited = timeout > 0 ? attempt.process().waitFor(timeout, TimeUnit.SECONDS) : attempt.process().waitFor() >= 0;
-      if (!exited) {
-        kill(attempt.process());
-        reporter().failed(assignment, null, "timed out after " + Duration.ofSeconds(timeout).toSeconds() + " s",
-            tail(attempt.dir()), logsUri);
-        return;
+      while (!attempt.process().waitFor(500, TimeUnit.MILLISECONDS)) {
+        if (System.nanoTime() - deadline > 0) {
+          kill(attempt.process());
+          reporter().failed(assignment, null, "timed out after " + Duration.ofSeconds(timeout).toSeconds() + " s",
+              tail(attempt.dir()), logsUri);
+          return;
+        }
+        long logged = logSize(attempt.dir());
+        if (logged > maxLogBytes) {
+          kill(attempt.process());
+          reporter().failed(assignment, null, "the task's log grew past " + maxLogBytes + " bytes (" + logged
+              + " written) and the task was stopped; log less, or write large output to your storage", tail(attempt.dir()), logsUri);
+          return;
+        }
       }
       if (attempt.cancelledBecause().get() != null) {
         reporter().aborted(assignment, attempt.cancelledBecause().get(), logsUri);
@@ -135,6 +167,11 @@ public final class ProcessBackend implements TaskBackend {
     Path outputsFile = attempt.dir().resolve("outputs.json");
     String outputs;
     try {
+      if (Files.exists(outputsFile) && Files.size(outputsFile) > OutputCheck.MAX_BYTES) {
+        reporter().failed(assignment, 0, "the outputs in $MERIDIAN_OUTPUTS are " + Files.size(outputsFile) + " bytes, over the limit of "
+            + OutputCheck.MAX_BYTES + ": pass large data as a blob URI in your storage", tail(attempt.dir()), logsUri);
+        return;
+      }
       outputs = Files.exists(outputsFile) ? Files.readString(outputsFile) : null;
     } catch (IOException e) {
       reporter().failed(assignment, 0, "could not read $MERIDIAN_OUTPUTS: " + e.getMessage(), tail(attempt.dir()), logsUri);
@@ -236,12 +273,26 @@ public final class ProcessBackend implements TaskBackend {
   };
 
   static List<String> tail(Path dir) {
+    return LogTail.of(dir.resolve("task.log"), LOG_TAIL_LINES);
+  }
+
+  private static long logSize(Path dir) {
     try {
-      List<String> lines = Files.readAllLines(dir.resolve("task.log"), StandardCharsets.UTF_8);
-      return List.copyOf(lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+      return Files.size(dir.resolve("task.log"));
     } catch (IOException e) {
-      log.debug("no log to tail in {}", dir);
-      return List.of();
+      return 0;
+    }
+  }
+
+  /** Creates {@code dir} and any missing parent below the work directory, readable by this user only. */
+  private void createPrivately(Path dir) throws IOException {
+    Files.createDirectories(workDir);
+    Path current = workDir;
+    for (Path part : workDir.relativize(dir)) {
+      current = current.resolve(part);
+      if (!Files.isDirectory(current)) {
+        Files.createDirectory(current, PRIVATE_DIR);
+      }
     }
   }
 }

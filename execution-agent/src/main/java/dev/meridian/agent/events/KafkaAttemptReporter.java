@@ -13,11 +13,13 @@ import dev.meridian.proto.events.v1.TaskEvent;
 import dev.meridian.proto.events.v1.TaskPhase;
 import dev.meridian.tenancy.TenancyKafka;
 import dev.meridian.tenancy.TenantContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,18 +108,49 @@ public final class KafkaAttemptReporter implements AttemptReporter {
         .build().toByteArray();
     var record = new ProducerRecord<String, byte[]>(topic, built.getExecutionId(), signed);
     TenancyKafka.write(TenantContext.ofExecution(built.getOrg(), built.getExecutionId()), record.headers());
-    var sent = producer.send(record, (metadata, error) -> {
-      if (error != null) {
-        log.error("could not publish {} for attempt {}: {}", built.getPhase(), built.getAttemptId(), error.toString());
-      }
-    });
-    if (durable) {
+    if (!durable) {
+      producer.send(record, (metadata, error) -> {
+        if (error != null) {
+          log.warn("could not publish {} for attempt {}: {}", built.getPhase(), built.getAttemptId(), error.toString());
+        }
+      });
+      return;
+    }
+    deliverDurably(record, built);
+  }
+
+  /**
+   * The end of an attempt must land, or its execution would wait forever with its quota held: it is
+   * retried (the producer's own retries, then ours, backing off to 30 s) until the broker takes it.
+   * One that can never fit is replaced by a small FAILED event that says why.
+   */
+  private void deliverDurably(ProducerRecord<String, byte[]> record, TaskEvent built) {
+    Duration backoff = Duration.ofSeconds(1);
+    while (true) {
       try {
-        sent.get();
+        producer.send(record).get();
+        return;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        return;
       } catch (ExecutionException e) {
-        throw new IllegalStateException("could not publish the end of attempt " + built.getAttemptId(), e.getCause());
+        if (e.getCause() instanceof RecordTooLargeException) {
+          log.warn("the {} event of attempt {} is {} bytes, too large for the broker: reporting the attempt failed instead",
+              built.getPhase(), built.getAttemptId(), record.value().length);
+          publish(built.toBuilder().setPhase(TaskPhase.TASK_PHASE_FAILED).setEventId(built.getAttemptId() + "/FAILED")
+              .clearOutputsJson().clearLogTail().setReason("the end of this attempt could not be reported: its event was "
+                  + record.value().length + " bytes, over the event broker's limit; keep outputs and log lines small"), true);
+          return;
+        }
+        log.warn("could not publish the end of attempt {} ({}); retrying in {} s", built.getAttemptId(), e.getCause().toString(),
+            backoff.toSeconds());
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : backoff.multipliedBy(2);
       }
     }
   }

@@ -101,4 +101,47 @@ class ProcessBackendTest {
     await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
         ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains("sleep 30; echo woke")));
   }
+
+  @Test
+  void aTaskWritingAMultiGigabyteLogIsStoppedAtTheLimitAndFailsWithAClearReason() {
+    var backend = new ProcessBackend(workDir, reports, 8 * 1024 * 1024);
+
+    backend.start(shell("head -c 5000000000 /dev/zero | tr '\\0' 'x'", SUM, "{\"a\":1,\"b\":2}", 0));
+
+    await().atMost(java.time.Duration.ofSeconds(30)).until(() -> reports.all.size() == 3);
+    assertThat(reports.last().phase()).isEqualTo("FAILED");
+    assertThat(reports.last().detail()).contains("log grew past 8388608 bytes");
+    assertThat(reports.last().logTail()).singleElement().satisfies(line -> assertThat(line).hasSizeLessThan(1_100));
+    assertThat(backend.running()).isEmpty();
+  }
+
+  @Test
+  void aTaskWritingTwoMegabytesOfOutputsFailsWithAClearReason() {
+    var backend = new ProcessBackend(workDir, reports);
+
+    backend.start(shell("printf '{\"sum\": 1, \"pad\": \"' > \"$MERIDIAN_OUTPUTS\"; head -c 2000000 /dev/zero | tr '\\0' 'x' >> \"$MERIDIAN_OUTPUTS\"; "
+        + "printf '\"}' >> \"$MERIDIAN_OUTPUTS\"", SUM, "{\"a\":1,\"b\":2}", 0));
+
+    await().atMost(java.time.Duration.ofSeconds(30)).until(() -> reports.all.size() == 3);
+    assertThat(reports.last().phase()).isEqualTo("FAILED");
+    assertThat(reports.last().detail()).contains("over the limit of 1048576", "blob URI");
+  }
+
+  @Test
+  void aTaskSeesNoneOfTheAgentsEnvironmentAndOnlyItsOwnDirectory() throws Exception {
+    var backend = new ProcessBackend(workDir, reports);
+
+    backend.start(shell("env | cut -d= -f1 | sort | tr '\\n' ' ' > names; printf '{\"sum\": 1}' > \"$MERIDIAN_OUTPUTS\"", SUM,
+        "{\"a\":1,\"b\":2}", 0));
+
+    await().until(() -> reports.all.size() == 3);
+    Path attemptDir = workDir.resolve("acme").resolve("x1").resolve("n1").resolve("1");
+    assertThat(java.nio.file.Files.readString(attemptDir.resolve("names")).trim().split(" "))
+        .allSatisfy(name -> assertThat(name).matches("MERIDIAN_.*|PATH|LANG|LC_ALL|TZ|HOME|TMPDIR|PWD|SHLVL|_"));
+    for (Path dir : List.of(workDir.resolve("acme"), workDir.resolve("acme").resolve("x1"), attemptDir)) {
+      assertThat(java.nio.file.Files.getPosixFilePermissions(dir)).as(dir.toString())
+          .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE, java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+    }
+  }
 }

@@ -74,6 +74,20 @@ class AgentChartIT {
   }
 
   @Test
+  void mountsTheCaBundleTheAgentChecksTheEndpointAndTheBrokersAgainst() {
+    String pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    List<HasMetadata> objects = render(Map.of("clusterToken", "mrdc_secret", "caBundle", pem));
+
+    assertThat(only(objects, io.fabric8.kubernetes.api.model.ConfigMap.class).getData()).containsEntry("ca.pem", pem);
+    var pod = only(objects, Deployment.class).getSpec().getTemplate().getSpec();
+    var container = pod.getContainers().getFirst();
+    assertThat(container.getEnv()).anySatisfy(env -> assertThat(env.getName() + "=" + env.getValue())
+        .isEqualTo("MERIDIAN_AGENT_CABUNDLE=/etc/meridian/ca/ca.pem"));
+    assertThat(container.getVolumeMounts()).anySatisfy(mount -> assertThat(mount.getMountPath()).isEqualTo("/etc/meridian/ca"));
+    assertThat(pod.getVolumes()).anySatisfy(volume -> assertThat(volume.getConfigMap().getName()).isEqualTo("meridian-agent-execution-agent-ca"));
+  }
+
+  @Test
   void usesAnExistingSecretInsteadOfRenderingOne() {
     List<HasMetadata> objects = render(Map.of("existingSecret", "agent-token"));
 

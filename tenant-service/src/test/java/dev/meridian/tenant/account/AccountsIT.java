@@ -9,6 +9,8 @@ import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
 import dev.meridian.proto.tenant.v1.AcceptInvitationRequest;
 import dev.meridian.proto.tenant.v1.AccountsGrpc;
+import dev.meridian.proto.tenant.v1.ApiKeysGrpc;
+import dev.meridian.proto.tenant.v1.CreateApiKeyRequest;
 import dev.meridian.proto.tenant.v1.ChangeMemberRoleRequest;
 import dev.meridian.proto.tenant.v1.ConfirmSignUpRequest;
 import dev.meridian.proto.tenant.v1.InviteMemberRequest;
@@ -234,6 +236,44 @@ class AccountsIT {
     assertThat(InternalApi.actingAs(accounts(), login(invitee, "a much longer admin passphrase"))
         .listMembers(ListMembersRequest.newBuilder().setOrg(org).build()).getMembersList())
         .extracting(m -> m.getEmail() + "=" + m.getRole()).containsExactlyInAnyOrder(ownerEmail + "=viewer", invitee + "=owner");
+  }
+
+  @Test
+  void nobodyGrantsAboveTheirRoleAndLosingARoleRevokesTheKeysMadeAboveIt() {
+    String ownerEmail = TestSlice.newOrg() + "@example.com";
+    String org = signUpAndConfirm(ownerEmail);
+    var asOwner = InternalApi.actingAs(accounts(), login(ownerEmail, PASSWORD));
+    String adminEmail = "admin@" + org + ".test";
+    asOwner.inviteMember(InviteMemberRequest.newBuilder().setOrg(org).setEmail(adminEmail).setRole("admin").build());
+    Member admin = accounts().acceptInvitation(AcceptInvitationRequest.newBuilder().setToken(linkTokenMailedTo(adminEmail))
+        .setPassword("a much longer admin passphrase").build());
+    var adminKeys = InternalApi.actingAs(ApiKeysGrpc.newBlockingStub(channel), login(adminEmail, "a much longer admin passphrase"));
+
+    assertThat(code(() -> adminKeys.createApiKey(CreateApiKeyRequest.newBuilder().setOrg(org).setName("root").setRole("owner").build())))
+        .as("an admin mints no owner key").isEqualTo(Status.Code.PERMISSION_DENIED);
+    String adminKey = adminKeys.createApiKey(CreateApiKeyRequest.newBuilder().setOrg(org).setName("ops").setRole("admin").build()).getKey().getId();
+    String viewerKey = adminKeys.createApiKey(CreateApiKeyRequest.newBuilder().setOrg(org).setName("dash").setRole("viewer").build()).getKey().getId();
+
+    asOwner.changeMemberRole(ChangeMemberRoleRequest.newBuilder().setOrg(org).setUserId(admin.getUserId()).setRole("member").build());
+    assertThat(revoked(org, adminKey)).as("made above the role they keep").isTrue();
+    assertThat(revoked(org, viewerKey)).isFalse();
+
+    asOwner.removeMember(RemoveMemberRequest.newBuilder().setOrg(org).setUserId(admin.getUserId()).build());
+    assertThat(revoked(org, viewerKey)).as("they left: every key they made goes").isTrue();
+  }
+
+  private static boolean revoked(String org, String keyId) {
+    try (var connection = DriverManager.getConnection(Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant", "postgres", "");
+        var statement = connection.prepareStatement("select revoked_at is not null from api_keys where org_id = ? and key_id = ?")) {
+      statement.setString(1, org);
+      statement.setString(2, keyId);
+      try (var result = statement.executeQuery()) {
+        result.next();
+        return result.getBoolean(1);
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** A console login's access token. */
