@@ -20,6 +20,7 @@ import dev.meridian.proto.router.v1.ExecutionRouterGrpc;
 import dev.meridian.proto.router.v1.ListClustersRequest;
 import dev.meridian.proto.router.v1.ListExecutionsRequest;
 import dev.meridian.proto.router.v1.RegisterClusterRequest;
+import dev.meridian.proto.router.v1.Scope;
 import dev.meridian.proto.router.v1.TerminateExecutionRequest;
 import dev.meridian.proto.tenant.v1.ApiKeysGrpc;
 import dev.meridian.proto.tenant.v1.CreateApiKeyRequest;
@@ -90,9 +91,9 @@ class AttackerE2E {
     methods.put("ClusterRegistry/ListClusters", c -> ClusterRegistryGrpc.newBlockingStub(c).listClusters(
         ListClustersRequest.newBuilder().setOrg("*").build()));
     methods.put("ExecutionRouter/ListExecutions", c -> ExecutionRouterGrpc.newBlockingStub(c).listExecutions(
-        ListExecutionsRequest.newBuilder().setOrg(org).build()));
+        ListExecutionsRequest.newBuilder().setScope(Scope.newBuilder().setOrg(org).setProject("proj").setDomain("development")).build()));
     methods.put("ExecutionRouter/TerminateExecution", c -> ExecutionRouterGrpc.newBlockingStub(c).terminateExecution(
-        TerminateExecutionRequest.newBuilder().setOrg(org).setExecutionId("any").build()));
+        TerminateExecutionRequest.newBuilder().setScope(Scope.newBuilder().setOrg(org).setProject("proj").setDomain("development")).setExecutionId("any").build()));
 
     List<String> answered = new ArrayList<>();
     for (String target : List.of(stack.tenantInternalTarget(), stack.routerInternalTarget(), stack.agentEndpointTarget())) {
@@ -133,7 +134,11 @@ class AttackerE2E {
 
     victim.api().post(victim.scope() + "/tasks", Tasks.shell("slow", List.of(), List.of("y"),
         "sleep 8; printf '{\"y\": 7}' > \"$MERIDIAN_OUTPUTS\"", 0, null, Map.of()));
-    victim.api().post(victim.scope() + "/workflows", Tasks.parallel("slow", Map.of("only", "slow")));
+    var workflow = Tasks.parallel("slow", Map.of("only", "slow"));
+    workflow.putObject("interface").putObject("outputs").putObject("y").put("type", "integer");
+    workflow.putObject("outputs").putObject("y").put("fromNode", "only").put("output", "y");
+    var registeredWorkflow = victim.api().post(victim.scope() + "/workflows", workflow);
+    assertThat(registeredWorkflow.status()).as(registeredWorkflow.body().toString()).isEqualTo(201);
     String id = ExecutionE2E.launch(victim, Map.of("workflow", Map.of("name", "slow", "version", "1")));
     await().atMost(Duration.ofSeconds(30)).until(() -> victim.api().get(victim.execution(id)).body()
         .get("nodes").get(0).get("attempts").path(0).path("phase").asString("").equals("RUNNING"));
@@ -171,7 +176,7 @@ class AttackerE2E {
 
     JsonNode done = ExecutionE2E.awaitPhase(victim, id, Duration.ofSeconds(60), "SUCCEEDED", "FAILED", "ABORTED");
     assertThat(done.get("phase").asString()).isEqualTo("SUCCEEDED");
-    assertThat(done.get("nodes").get(0).get("outputs").get("y").asInt()).isEqualTo(7);
+    assertThat(done.get("outputs").get("y").asInt()).as("the real output, not the forged 666").isEqualTo(7);
     assertThat(done.get("nodes").get(0).get("attempts").get(0).get("cluster").asString()).isEqualTo("local");
     assertThat(deadLetters(stack, id)).as("every refused record is kept with its reason").hasSizeGreaterThanOrEqualTo(5);
 

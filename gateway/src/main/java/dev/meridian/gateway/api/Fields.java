@@ -13,6 +13,8 @@ import tools.jackson.databind.JsonNode;
 public final class Fields {
 
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
+  /** No text field of the API is longer; descriptions and commands fit, anything larger is a blob URI. */
+  public static final int MAX_TEXT = 10_000;
 
   private final JsonNode node;
   private final String pointer;
@@ -44,8 +46,8 @@ public final class Fields {
   public String name(String field) {
     String value = string(field, true);
     if (value != null && !NAME.matcher(value).matches()) {
-      violations.add(new Violation(at(field), field + " '" + value
-          + "' must be 1 to 100 letters, digits, '_', '.' or '-', starting with a letter or digit"));
+      violations.add(new Violation(at(field), field + " " + quote(value)
+          + " must be 1 to 100 letters, digits, '_', '.' or '-', starting with a letter or digit"));
     }
     return value;
   }
@@ -62,7 +64,25 @@ public final class Fields {
       violations.add(new Violation(at(field), field + " must be a non-empty string"));
       return null;
     }
-    return value.stringValue();
+    return text(at(field), value.stringValue()) ? value.stringValue() : null;
+  }
+
+  /** Whether {@code text} may be stored: at most {@link #MAX_TEXT} characters and no NUL (which PostgreSQL cannot keep). */
+  private boolean text(String at, String text) {
+    if (text.length() > MAX_TEXT) {
+      violations.add(new Violation(at, "must be at most " + MAX_TEXT + " characters, not " + text.length()));
+      return false;
+    }
+    if (text.indexOf('\u0000') >= 0) {
+      violations.add(new Violation(at, "must not contain the NUL character (\\u0000)"));
+      return false;
+    }
+    return true;
+  }
+
+  /** {@code value} for a message: quoted, and cut short if long, so an answer never echoes a huge input. */
+  public static String quote(String value) {
+    return "'" + (value.length() > 60 ? value.substring(0, 60) + "…" : value) + "'";
   }
 
   public int integer(String field, int fallback, int min, int max) {
@@ -70,7 +90,7 @@ public final class Fields {
     if (value == null) {
       return fallback;
     }
-    if (!value.isIntegralNumber() || value.asLong() < min || value.asLong() > max) {
+    if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < min || value.asLong() > max) {
       violations.add(new Violation(at(field), field + " must be an integer from " + min + " to " + max));
       return fallback;
     }
@@ -105,7 +125,7 @@ public final class Fields {
     for (int i = 0; i < value.size(); i++) {
       if (!value.get(i).isString()) {
         violations.add(new Violation(at(field) + "/" + i, "must be a string"));
-      } else {
+      } else if (text(at(field) + "/" + i, value.get(i).stringValue())) {
         strings.add(value.get(i).stringValue());
       }
     }
@@ -126,9 +146,10 @@ public final class Fields {
       return map;
     }
     for (var entry : value.properties()) {
+      String at = at(field) + "/" + entry.getKey();
       if (!entry.getValue().isString()) {
-        violations.add(new Violation(at(field) + "/" + entry.getKey(), "must be a string"));
-      } else {
+        violations.add(new Violation(at, "must be a string"));
+      } else if (text(at, entry.getKey()) && text(at, entry.getValue().stringValue())) {
         map.put(entry.getKey(), entry.getValue().stringValue());
       }
     }

@@ -118,6 +118,18 @@ public class RestErrors {
         + (e.getMostSpecificCause() == null ? e.getMessage() : firstLine(e.getMostSpecificCause().getMessage())), List.of()));
   }
 
+  /**
+   * A value of the wrong JSON type that a parse path read without checking it first: still the
+   * caller's mistake, so a 422, never a 500. The parse paths check types and locate the error; this
+   * is the net under them.
+   */
+  @ExceptionHandler(tools.jackson.databind.exc.JsonNodeException.class)
+  ResponseEntity<ProblemDetail> wrongType(tools.jackson.databind.exc.JsonNodeException e) {
+    log.warn("a request value of the wrong type reached an unchecked read: {}", firstLine(e.getMessage()));
+    return problem(new Refusal.Invalid("a value in the request has the wrong type or is out of range", List.of(
+        new Violation("", firstLine(e.getOriginalMessage())))));
+  }
+
   @ExceptionHandler(MethodArgumentTypeMismatchException.class)
   ResponseEntity<ProblemDetail> badParameter(MethodArgumentTypeMismatchException e) {
     return problem(new Refusal.Malformed("parameter '" + e.getName() + "' has an invalid value", List.of()));

@@ -110,7 +110,11 @@ public class Quotas {
     Fields gpus = fields.object("gpus", false);
     if (gpus != null) {
       for (var gpu : gpus.node().properties()) {
-        if (!gpu.getValue().isIntegralNumber() || gpu.getValue().asLong() < 0 || gpu.getValue().asLong() > 1_000_000) {
+        if (gpu.getKey().length() > 100) {
+          violations.add(new Violation("/gpus", "a GPU type name is at most 100 characters"));
+          continue;
+        }
+        if (!gpu.getValue().isIntegralNumber() || !gpu.getValue().canConvertToLong() || gpu.getValue().asLong() < 0 || gpu.getValue().asLong() > 1_000_000) {
           violations.add(new Violation("/gpus/" + gpu.getKey(), "must be a whole number of GPUs from 0 to 1000000"));
         } else {
           quota.putGpus(gpu.getKey(), gpu.getValue().asInt());

@@ -194,24 +194,31 @@ final class WorkflowCompiler {
       violations.add(new Violation(at, "a binding needs exactly one of fromInput, fromNode (with output) or value"));
       return null;
     }
+    Fields fields = new Fields(json, at, violations);
     if (json.has("fromInput")) {
-      String input = json.get("fromInput").asString();
-      LiteralType source = workflow.inputs().get(input);
-      if (source == null) {
+      String input = fields.string("fromInput", true);
+      if (input == null) {
+        return null;
+      }
+      LiteralType declared = workflow.inputs().get(input);
+      if (declared == null) {
         violations.add(new Violation(at + "/fromInput", "the workflow has no input '" + input + "'; its inputs are "
             + workflow.inputs().keySet()));
         return null;
       }
-      if (!expected.accepts(source)) {
+      if (!expected.accepts(declared)) {
         violations.add(new Violation(at + "/fromInput", "type mismatch: workflow input '" + input + "' is "
-            + source.describe() + " but " + expected.describe() + " is expected"));
+            + declared.describe() + " but " + expected.describe() + " is expected"));
         return null;
       }
       return new Binding(input, null, null, null);
     }
     if (json.has("fromNode")) {
-      String node = json.get("fromNode").asString();
-      String output = json.has("output") ? json.get("output").asString() : null;
+      String node = fields.string("fromNode", true);
+      String output = fields.string("output", false);
+      if (node == null || (json.has("output") && output == null)) {
+        return null;
+      }
       if (node.equals(self)) {
         violations.add(new Violation(at + "/fromNode", "node '" + node + "' cannot consume its own output"));
         return null;

@@ -301,7 +301,7 @@ class AccountService extends AccountsGrpc.AccountsImplBase {
     if (email.isEmpty()) {
       return Optional.of("enter your e-mail address");
     }
-    return EmailAddress.isValid(email) ? Optional.empty() : Optional.of("'" + email + "' is not an e-mail address");
+    return EmailAddress.isValid(email) ? Optional.empty() : Optional.of(FieldViolations.quote(email) + " is not an e-mail address");
   }
 
   private static <T> void run(StreamObserver<T> response, Supplier<T> work) {

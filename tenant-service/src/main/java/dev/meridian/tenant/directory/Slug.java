@@ -1,5 +1,6 @@
 package dev.meridian.tenant.directory;
 
+import dev.meridian.tenant.infra.FieldViolations;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -16,7 +17,7 @@ public final class Slug {
       return Optional.of(field + " is required");
     }
     if (!VALID.matcher(value).matches()) {
-      return Optional.of(field + " '" + value + "' must be 3 to 40 characters of lower-case letters, digits and '-', "
+      return Optional.of(field + " " + FieldViolations.quote(value) + " must be 3 to 40 characters of lower-case letters, digits and '-', "
           + "start with a letter and not end with '-'");
     }
     return Optional.empty();

@@ -25,6 +25,14 @@ public final class FieldViolations {
 
   private FieldViolations() {}
 
+  /**
+   * {@code value} for a message: quoted, and cut short if long. Messages travel in gRPC trailers,
+   * whose size is bounded, so an answer must never echo a huge input back.
+   */
+  public static String quote(String value) {
+    return "'" + (value.length() > 60 ? value.substring(0, 60) + "…" : value) + "'";
+  }
+
   public static StatusRuntimeException invalid(String what, List<? extends Located> problems) {
     BadRequest.Builder details = BadRequest.newBuilder();
     problems.forEach(problem -> details.addFieldViolations(

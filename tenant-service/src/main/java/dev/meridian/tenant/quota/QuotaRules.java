@@ -91,7 +91,7 @@ final class QuotaRules {
     List<Problem> problems = new ArrayList<>();
     quota.getGpusMap().forEach((type, count) -> {
       if (!GPU_TYPE.matcher(type).matches()) {
-        problems.add(new Problem("/gpus/" + type, "'" + type + "' is not a GPU type like \"nvidia-h100\" (lower-case letters, digits, '-' and '.')"));
+        problems.add(new Problem("/gpus/" + type, "'" + (type.length() > 60 ? type.substring(0, 60) + "…" : type) + "' is not a GPU type like \"nvidia-h100\" (lower-case letters, digits, '-' and '.')"));
       } else if (count < 0 || count > MAX_GPUS) {
         problems.add(new Problem("/gpus/" + type, "must be a whole number of GPUs from 0 to " + MAX_GPUS));
       }
