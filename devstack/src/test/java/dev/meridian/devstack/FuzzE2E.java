@@ -68,6 +68,30 @@ class FuzzE2E {
         .isEqualTo("SUCCEEDED");
   }
 
+  @Test
+  void anOversizedBodyIs413OnEveryPathWhetherItsLengthIsDeclaredOrNot(LocalStackExtension.Tenant tenant) throws Exception {
+    String big = "{\"name\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}";
+    var registered = tenant.api().raw("POST", tenant.scope() + "/tasks", big);
+    assertThat(registered.status()).isEqualTo(413);
+    assertThat(registered.body().get("type").asString()).endsWith("/too-large");
+    assertThat(tenant.api().raw("POST", "/api/v1/signup", big).status()).as("unauthenticated paths too").isEqualTo(413);
+
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    String form = "grant_type=client_credentials&pad=" + "x".repeat(32 * 1024);
+    var token = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(tenant.stack().gatewayUrl() + "/oauth2/token"))
+        .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers.ofString(form)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(token.statusCode()).as("/oauth2/token takes 16 KiB at most").isEqualTo(413);
+
+    // No declared length (chunked): read to the limit, and no further.
+    var chunked = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(tenant.stack().gatewayUrl() + "/api/v1/signup"))
+        .header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big.getBytes()))).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(chunked.statusCode()).isEqualTo(413);
+    assertThat(new MeridianClient(tenant.stack().gatewayUrl()).get("/actuator/health").status()).isEqualTo(200);
+  }
+
   /** Graphs too large to register, and cycles long enough to overflow a recursive search. */
   private static Map<String, ObjectNode> hostileGraphs() {
     Map<String, ObjectNode> graphs = new LinkedHashMap<>();
