@@ -25,8 +25,11 @@ final class LocalStackExtension implements ParameterResolver {
       synchronized (LocalStackExtension.class) {
         if (stack == null) {
           try {
-            var options = new LocalStack.Options(Files.createTempDirectory("meridian-e2e-"), LocalStack.repositoryRoot(),
-                LocalStack.Layout.free(), false, LOST_AFTER);
+            // Traversable (not listable) by other users, like ./meridian up's .meridian/: an agent running as
+            // root then runs each org's tasks as a user of its own, as it would there.
+            var home = Files.createTempDirectory("meridian-e2e-",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x")));
+            var options = new LocalStack.Options(home, LocalStack.repositoryRoot(), LocalStack.Layout.free(), false, LOST_AFTER);
             LocalStack started = LocalStack.start(options);
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "e2e-stack-stop"));
             stack = started;

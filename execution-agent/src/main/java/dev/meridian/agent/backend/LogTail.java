@@ -23,7 +23,7 @@ public final class LogTail {
   private LogTail() {}
 
   public static List<String> of(Path log, int lines) {
-    try (SeekableByteChannel channel = Files.newByteChannel(log)) {
+    try (SeekableByteChannel channel = Files.newByteChannel(log, java.nio.file.StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       long size = channel.size();
       int length = (int) Math.min(size, WINDOW);
       ByteBuffer buffer = ByteBuffer.allocate(length);

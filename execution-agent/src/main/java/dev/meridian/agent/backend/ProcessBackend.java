@@ -4,7 +4,9 @@ import dev.meridian.proto.agent.v1.Assignment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class ProcessBackend implements TaskBackend {
 
   static final int LOG_TAIL_LINES = 20;
-  static final String PID_FILE = "task.pid";
+  /** Under the work directory, the agent's own: one pid file per running attempt. */
+  static final String PIDS = ".pids";
   private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -47,6 +50,7 @@ public final class ProcessBackend implements TaskBackend {
   private final Path workDir;
   private final AttemptReporter reporter;
   private final long maxLogBytes;
+  private final TaskIsolation isolation;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
   private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -59,6 +63,7 @@ public final class ProcessBackend implements TaskBackend {
   /** @param maxLogBytes an attempt whose log grows past this is killed and failed */
   public ProcessBackend(Path workDir, AttemptReporter reporter, long maxLogBytes) {
     this.maxLogBytes = maxLogBytes;
+    this.isolation = TaskIsolation.detect(workDir);
     this.workDir = workDir;
     this.reporter = reporter;
   }
@@ -73,17 +78,19 @@ public final class ProcessBackend implements TaskBackend {
     Path logFile = dir.resolve("task.log");
     String logsUri = logFile.toUri().toString();
     reporter.initializing(assignment);
-    List<String> command = new ArrayList<>(assignment.getTask().getCommandList());
-    command.addAll(assignment.getTask().getArgsList());
-    if (command.isEmpty()) {
+    List<String> task = new ArrayList<>(assignment.getTask().getCommandList());
+    task.addAll(assignment.getTask().getArgsList());
+    if (task.isEmpty()) {
       reporter.failed(assignment, null, "the task has no command to run", List.of(), logsUri);
       return;
     }
+    List<String> command = isolation.command(assignment.getOrg(), task);
     Process process;
     try {
-      createPrivately(dir);
+      createPrivately(dir, assignment.getOrg());
       Path inputs = dir.resolve("inputs.json");
       Files.writeString(inputs, assignment.getInputsJson().isBlank() ? "{}" : assignment.getInputsJson());
+      isolation.give(inputs, assignment.getOrg());
       ProcessBuilder builder = new ProcessBuilder(command)
           .directory(dir.toFile())
           .redirectErrorStream(true)
@@ -109,10 +116,10 @@ public final class ProcessBackend implements TaskBackend {
       }
       process = builder.start();
     } catch (IOException e) {
-      reporter.failed(assignment, null, "could not start " + command.getFirst() + ": " + e.getMessage(), List.of(), logsUri);
+      reporter.failed(assignment, null, "could not start " + task.getFirst() + ": " + e.getMessage(), List.of(), logsUri);
       return;
     }
-    recordPid(dir, process);
+    recordPid(assignment, process);
     Running attempt = new Running(assignment, dir, process, new AtomicReference<>());
     running.put(assignment.getAttemptId(), attempt);
     reporter.running(assignment, logsUri);
@@ -155,7 +162,7 @@ public final class ProcessBackend implements TaskBackend {
     } finally {
       running.remove(assignment.getAttemptId());
       try {
-        Files.deleteIfExists(attempt.dir().resolve(PID_FILE));
+        Files.deleteIfExists(pidFile(assignment));
       } catch (IOException e) {
         log.warn("could not remove the pid file of attempt {}", assignment.getAttemptId());
       }
@@ -167,12 +174,19 @@ public final class ProcessBackend implements TaskBackend {
     Path outputsFile = attempt.dir().resolve("outputs.json");
     String outputs;
     try {
-      if (Files.exists(outputsFile) && Files.size(outputsFile) > OutputCheck.MAX_BYTES) {
-        reporter().failed(assignment, 0, "the outputs in $MERIDIAN_OUTPUTS are " + Files.size(outputsFile) + " bytes, over the limit of "
+      // The task owns its directory: never follow a link it may have put there in place of its outputs.
+      BasicFileAttributes file = Files.exists(outputsFile, LinkOption.NOFOLLOW_LINKS)
+          ? Files.readAttributes(outputsFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS) : null;
+      if (file != null && !file.isRegularFile()) {
+        reporter().failed(assignment, 0, "$MERIDIAN_OUTPUTS must be a regular file, not a link or a directory", tail(attempt.dir()), logsUri);
+        return;
+      }
+      if (file != null && file.size() > OutputCheck.MAX_BYTES) {
+        reporter().failed(assignment, 0, "the outputs in $MERIDIAN_OUTPUTS are " + file.size() + " bytes, over the limit of "
             + OutputCheck.MAX_BYTES + ": pass large data as a blob URI in your storage", tail(attempt.dir()), logsUri);
         return;
       }
-      outputs = Files.exists(outputsFile) ? Files.readString(outputsFile) : null;
+      outputs = file != null ? Files.readString(outputsFile) : null;
     } catch (IOException e) {
       reporter().failed(assignment, 0, "could not read $MERIDIAN_OUTPUTS: " + e.getMessage(), tail(attempt.dir()), logsUri);
       return;
@@ -201,7 +215,11 @@ public final class ProcessBackend implements TaskBackend {
     if (!Files.isDirectory(workDir)) {
       return;
     }
-    try (var files = Files.find(workDir, 6, (path, attributes) -> path.getFileName().toString().equals(PID_FILE))) {
+    Path pids = workDir.resolve(PIDS);
+    if (!Files.isDirectory(pids)) {
+      return;
+    }
+    try (var files = Files.list(pids)) {
       for (Path pidFile : files.toList()) {
         String[] recorded = Files.readString(pidFile).trim().split(" ");
         ProcessHandle.of(Long.parseLong(recorded[0]))
@@ -218,12 +236,21 @@ public final class ProcessBackend implements TaskBackend {
     }
   }
 
-  private static void recordPid(Path dir, Process process) {
+  /**
+   * Pid files live apart from the attempts' directories, which their tasks own: a task must not be
+   * able to name the process a restarted agent kills.
+   */
+  private Path pidFile(Assignment assignment) {
+    return workDir.resolve(PIDS).resolve(assignment.getAttemptId().replace('/', '_') + ".pid");
+  }
+
+  private void recordPid(Assignment assignment, Process process) {
+    Path file = pidFile(assignment);
     try {
-      Files.writeString(dir.resolve(PID_FILE),
-          process.pid() + " " + process.info().startInstant().map(Object::toString).orElse(""));
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, process.pid() + " " + process.info().startInstant().map(Object::toString).orElse(""));
     } catch (IOException e) {
-      log.warn("could not record the pid of {}: {}", dir, e.toString());
+      log.warn("could not record the pid of attempt {}: {}", assignment.getAttemptId(), e.toString());
     }
   }
 
@@ -278,20 +305,22 @@ public final class ProcessBackend implements TaskBackend {
 
   private static long logSize(Path dir) {
     try {
-      return Files.size(dir.resolve("task.log"));
+      return Files.readAttributes(dir.resolve("task.log"), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
     } catch (IOException e) {
       return 0;
     }
   }
 
-  /** Creates {@code dir} and any missing parent below the work directory, readable by this user only. */
-  private void createPrivately(Path dir) throws IOException {
+  /** Creates {@code dir} and any missing parent below the work directory, {@code 0700} and owned by the org's task user. */
+  private void createPrivately(Path dir, String org) throws IOException {
     Files.createDirectories(workDir);
+    isolation.prepare(workDir);
     Path current = workDir;
     for (Path part : workDir.relativize(dir)) {
       current = current.resolve(part);
-      if (!Files.isDirectory(current)) {
+      if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
         Files.createDirectory(current, PRIVATE_DIR);
+        isolation.give(current, org);
       }
     }
   }

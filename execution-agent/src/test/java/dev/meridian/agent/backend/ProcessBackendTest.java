@@ -144,4 +144,43 @@ class ProcessBackendTest {
               java.nio.file.attribute.PosixFilePermission.OWNER_WRITE, java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
     }
   }
+
+  @Test
+  void outputsThatAreALinkAreNotFollowed() throws Exception {
+    Path secret = java.nio.file.Files.writeString(workDir.resolve("agent-secret.json"), "{\"sum\": 7}");
+    var backend = new ProcessBackend(workDir.resolve("work"), reports);
+
+    backend.start(shell("ln -s " + secret + " \"$MERIDIAN_OUTPUTS\"", SUM, "{\"a\":1,\"b\":2}", 0));
+
+    await().until(() -> reports.all.size() == 3);
+    assertThat(reports.last().phase()).isEqualTo("FAILED");
+    assertThat(reports.last().detail()).contains("must be a regular file");
+  }
+
+  @Test
+  void asRootEachOrgsTasksRunAsAUserOfTheirOwnThatCannotReadTheAgentsFilesOrAnotherOrgs() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Integer.valueOf(0).equals(java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid"))
+        && java.nio.file.Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs root and setpriv");
+    Path base = java.nio.file.Files.createTempDirectory("isolation");
+    java.nio.file.Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    Path secret = java.nio.file.Files.writeString(base.resolve("operator.json"), "{\"clientSecret\": \"s3cret\"}");
+    java.nio.file.Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path work = base.resolve("agent");
+    var backend = new ProcessBackend(work, reports);
+    Path acmeDir = work.resolve("acme").resolve("x1").resolve("n1").resolve("1");
+
+    backend.start(shell("id -u > uid; echo private > mine; cat " + secret + " > leaked 2>&1; tr '\\0' ' ' > environ 2>&1 < /proc/1/environ; "
+        + "printf '{\"sum\": 1}' > \"$MERIDIAN_OUTPUTS\"", SUM, "{\"a\":1,\"b\":2}", 0));
+    await().until(() -> reports.all.size() == 3);
+    assertThat(reports.last().phase()).as(reports.last().toString()).isEqualTo("SUCCEEDED");
+    backend.start(shell("cat " + acmeDir.resolve("mine") + " > stolen 2>&1; printf '{\"sum\": 1}' > \"$MERIDIAN_OUTPUTS\"", SUM,
+        "{\"a\":1,\"b\":2}", 0).toBuilder().setOrg("globex").setAttemptId("x2/n1/1").setExecutionId("x2").build());
+    await().until(() -> reports.all.size() == 6);
+
+    assertThat(java.nio.file.Files.readString(acmeDir.resolve("uid")).trim()).isEqualTo(Integer.toString(TaskIsolation.uidOf("acme")));
+    assertThat(java.nio.file.Files.readString(acmeDir.resolve("leaked"))).contains("Permission denied").doesNotContain("s3cret");
+    assertThat(java.nio.file.Files.readString(acmeDir.resolve("environ"))).contains("Permission denied");
+    assertThat(java.nio.file.Files.readString(work.resolve("globex").resolve("x2").resolve("n1").resolve("1").resolve("stolen")))
+        .contains("Permission denied").doesNotContain("private");
+  }
 }
