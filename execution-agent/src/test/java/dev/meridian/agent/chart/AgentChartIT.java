@@ -84,7 +84,8 @@ class AgentChartIT {
     assertThat(container.getEnv()).anySatisfy(env -> assertThat(env.getName() + "=" + env.getValue())
         .isEqualTo("MERIDIAN_AGENT_CABUNDLE=/etc/meridian/ca/ca.pem"));
     assertThat(container.getVolumeMounts()).anySatisfy(mount -> assertThat(mount.getMountPath()).isEqualTo("/etc/meridian/ca"));
-    assertThat(pod.getVolumes()).anySatisfy(volume -> assertThat(volume.getConfigMap().getName()).isEqualTo("meridian-agent-execution-agent-ca"));
+    assertThat(pod.getVolumes().stream().filter(volume -> volume.getConfigMap() != null).map(volume -> volume.getConfigMap().getName()))
+        .containsExactly("meridian-agent-execution-agent-ca");
   }
 
   @Test
