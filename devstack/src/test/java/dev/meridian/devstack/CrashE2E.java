@@ -27,6 +27,13 @@ class CrashE2E {
     return ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "chain", "version", "1"), "inputs", Map.of("x", 10)));
   }
 
+  /** A file every task may append to: tasks of the shared cluster run as their org's own user. */
+  private static Path ledger() throws IOException {
+    Path ledger = Files.createTempFile("ledger", ".txt");
+    Files.setPosixFilePermissions(ledger, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    return ledger;
+  }
+
   private static void awaitNodeRunning(LocalStackExtension.Tenant tenant, String id, int node) {
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       JsonNode attempts = tenant.api().get(tenant.execution(id)).body().get("nodes").get(node).get("attempts");
@@ -37,7 +44,7 @@ class CrashE2E {
 
   @Test
   void executionCompletesWhenTheRouterIsKilledWhileTheSecondNodeRuns(LocalStackExtension.Tenant tenant) throws IOException {
-    Path ledger = Files.createTempFile("ledger", ".txt");
+    Path ledger = ledger();
     String id = launchChain(tenant, ledger, 6);
     awaitNodeRunning(tenant, id, 1);
 
@@ -57,7 +64,7 @@ class CrashE2E {
 
   @Test
   void attemptOfAKilledAgentIsReportedLostAndRetried(LocalStackExtension.Tenant tenant) throws IOException {
-    Path ledger = Files.createTempFile("ledger", ".txt");
+    Path ledger = ledger();
     String id = launchChain(tenant, ledger, 4);
     awaitNodeRunning(tenant, id, 1);
 
