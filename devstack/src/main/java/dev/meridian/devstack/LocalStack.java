@@ -160,6 +160,7 @@ public final class LocalStack implements AutoCloseable {
     Layout ports = options.layout();
     Operator operator = operator();
     String jdbc = infrastructure.postgres().jdbcUrl();
+    String database = infrastructure.postgres().password();
     String kafka = infrastructure.kafka().bootstrapServers();
     Path logs = options.home().resolve("logs");
     services.put("tenant-service", service("tenant-service", logs, ports.tenantHttp(), withIdentity("tenant-service",
@@ -174,7 +175,7 @@ public final class LocalStack implements AutoCloseable {
         // On one's own machine a token may last a working day; hosted, the default is 15 minutes.
         "--meridian.tenant.identity.access-token-ttl=8h",
         "--meridian.tenant.identity.operator.client-id=" + operator.clientId()),
-        Map.of("MERIDIAN_TENANT_IDENTITY_OPERATOR_CLIENTSECRET", operator.clientSecret())));
+        Map.of("MERIDIAN_TENANT_IDENTITY_OPERATOR_CLIENTSECRET", operator.clientSecret(), "SPRING_DATASOURCE_PASSWORD", database)));
     services.put("cluster-router", service("cluster-router", logs, ports.routerHttp(), withIdentity("cluster-router",
         "--server.port=" + ports.routerHttp(),
         "--spring.grpc.server.port=" + ports.routerGrpc(),
@@ -189,7 +190,7 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.router.agents.lost-after=" + options.lostAfter().toSeconds() + "s",
         "--meridian.router.admission.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
         "--management.endpoints.web.exposure.include=health,metrics"),
-        Map.of("MERIDIAN_ROUTER_AGENTS_SHAREDCLUSTERTOKEN", sharedClusterToken,
+        Map.of("MERIDIAN_ROUTER_AGENTS_SHAREDCLUSTERTOKEN", sharedClusterToken, "SPRING_DATASOURCE_PASSWORD", database,
             "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", scram(ROUTER_PRINCIPAL, infrastructure.kafka().password(ROUTER_PRINCIPAL)))));
     services.put("gateway", service("gateway", logs, ports.gatewayHttp(), withIdentity("gateway",
         "--server.port=" + ports.gatewayHttp(),
@@ -205,7 +206,7 @@ public final class LocalStack implements AutoCloseable {
         "--management.endpoints.web.exposure.include=health,mappings",
         "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc(),
         "--meridian.gateway.clusters.agent-endpoint=" + agentEndpointTarget(),
-        "--meridian.gateway.clusters.kafka-bootstrap-servers=" + kafka), Map.of()));
+        "--meridian.gateway.clusters.kafka-bootstrap-servers=" + kafka), Map.of("SPRING_DATASOURCE_PASSWORD", database)));
     services.put("execution-agent", agent("execution-agent", sharedClusterToken, AgentOptions.process(options.home().resolve("agent"))));
   }
 

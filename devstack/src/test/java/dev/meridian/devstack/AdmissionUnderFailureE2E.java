@@ -52,10 +52,12 @@ class AdmissionUnderFailureE2E {
       assertThat(tenant.api().put("/api/v1/orgs/" + tenant.org() + "/quota", Map.of("gpus", Map.of("nvidia-h100", QUOTA))).status())
           .isEqualTo(200);
 
-      try (Connection db = DriverManager.getConnection(tenant.stack().infrastructure().postgres().jdbcUrl(), "postgres", "")) {
+      try (Connection db = DriverManager.getConnection(tenant.stack().infrastructure().postgres().jdbcUrl(), "postgres",
+          tenant.stack().infrastructure().postgres().password())) {
         AtomicInteger mostReserved = new AtomicInteger();
         AtomicInteger samples = new AtomicInteger();
-        Connection own = DriverManager.getConnection(tenant.stack().infrastructure().postgres().jdbcUrl(), "postgres", "");
+        Connection own = DriverManager.getConnection(tenant.stack().infrastructure().postgres().jdbcUrl(), "postgres",
+            tenant.stack().infrastructure().postgres().password());
         ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor();
         ScheduledFuture<?> sampler = sampling.scheduleAtFixedRate(() -> {
           try {

@@ -45,11 +45,12 @@ class AdmissionBenchmark {
     Path dir = Files.createTempDirectory("admission-bench-");
     try (PostgresServer postgres = PostgresServer.start(Ports.free(), dir, false)) {
       var dataSource = new SimpleDriverDataSource(new org.postgresql.Driver(), postgres.jdbcUrl() + "?currentSchema=router",
-          PostgresServer.USER, "");
+          PostgresServer.USER, postgres.password());
       Flyway.configure().dataSource(dataSource).schemas("router").defaultSchema("router").load().migrate();
       var pool = new com.zaxxer.hikari.HikariDataSource();
       pool.setJdbcUrl(postgres.jdbcUrl() + "?currentSchema=router");
       pool.setUsername(PostgresServer.USER);
+      pool.setPassword(postgres.password());
       pool.setMaximumPoolSize(CLIENTS + 4);
       JdbcClient jdbc = JdbcClient.create(pool);
       TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(pool));

@@ -67,6 +67,7 @@ class AccountsIT {
     int grpcPort = Ports.free();
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
         "--spring.datasource.url=" + Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant",
+        "--spring.datasource.password=" + Infrastructure.shared().postgres().password(),
         "--server.port=" + httpPort, "--spring.grpc.server.port=" + grpcPort,
         "--spring.mail.host=127.0.0.1", "--spring.mail.port=" + smtp.getSmtp().getPort(),
         "--meridian.tenant.identity.issuer=http://127.0.0.1:" + httpPort,
@@ -155,7 +156,7 @@ class AccountsIT {
   }
 
   private static int failedAttempts(String email) throws Exception {
-    try (var db = DriverManager.getConnection(Infrastructure.shared().postgres().jdbcUrl(), "postgres", "");
+    try (var db = DriverManager.getConnection(Infrastructure.shared().postgres().jdbcUrl(), "postgres", Infrastructure.shared().postgres().password());
          var query = db.prepareStatement("select coalesce(max(attempts), 0) from tenant.mail_outbox where recipient = ? and sent_at is null")) {
       query.setString(1, email);
       try (var rows = query.executeQuery()) {
@@ -170,7 +171,7 @@ class AccountsIT {
     String org = TestSlice.newOrg();
     accounts().signUp(SignUpRequest.newBuilder().setOrgName("Late").setOrgSlug(org).setEmail("late@" + org + ".test").setPassword(PASSWORD).build());
     String token = linkTokenMailedTo("late@" + org + ".test");
-    try (var db = DriverManager.getConnection(Infrastructure.shared().postgres().jdbcUrl(), "postgres", "");
+    try (var db = DriverManager.getConnection(Infrastructure.shared().postgres().jdbcUrl(), "postgres", Infrastructure.shared().postgres().password());
          var expire = db.prepareStatement("update tenant.email_links set expires_at = now() - interval '1 minute' where token_hash = ?")) {
       expire.setString(1, java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8))));
       assertThat(expire.executeUpdate()).isEqualTo(1);
@@ -263,7 +264,7 @@ class AccountsIT {
   }
 
   private static boolean revoked(String org, String keyId) {
-    try (var connection = DriverManager.getConnection(Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant", "postgres", "");
+    try (var connection = DriverManager.getConnection(Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant", "postgres", Infrastructure.shared().postgres().password());
         var statement = connection.prepareStatement("select revoked_at is not null from api_keys where org_id = ? and key_id = ?")) {
       statement.setString(1, org);
       statement.setString(2, keyId);

@@ -33,6 +33,7 @@ class TenantDirectoryIT {
   @DynamicPropertySource
   static void infrastructure(DynamicPropertyRegistry registry) {
     registry.add("spring.datasource.url", () -> Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant");
+    registry.add("spring.datasource.password", () -> Infrastructure.shared().postgres().password());
     registry.add("spring.grpc.server.port", () -> GRPC_PORT);
     DeploymentCa.Identity identity = DeploymentCa.shared().identity("tenant-service");
     registry.add("meridian.tls.ca", () -> identity.ca().toString());

@@ -52,6 +52,7 @@ class AuthorizationServerIT {
   private static ConfigurableApplicationContext start() {
     List<String> args = new ArrayList<>(List.of(
         "--spring.datasource.url=" + Infrastructure.shared().postgres().jdbcUrl() + "?currentSchema=tenant",
+        "--spring.datasource.password=" + Infrastructure.shared().postgres().password(),
         "--server.port=" + httpPort, "--spring.grpc.server.port=" + grpcPort,
         "--meridian.tenant.identity.issuer=http://127.0.0.1:" + httpPort,
         "--meridian.tenant.identity.operator.client-id=operator", "--meridian.tenant.identity.operator.client-secret=operator-secret"));
