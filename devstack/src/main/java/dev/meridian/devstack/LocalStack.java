@@ -214,14 +214,15 @@ public final class LocalStack implements AutoCloseable {
 
   /**
    * What the platform operator provisions in Kafka before the router starts: the router's principal
-   * may use the topics of Meridian, its consumer group, and manage the clusters' principals and grants.
+   * may use the topics of Meridian, its consumer group, and manage the clusters' principals, grants and quotas.
    */
   private void provisionKafka() {
     String user = "User:" + ROUTER_PRINCIPAL;
     List<AclBinding> acls = new ArrayList<>(KafkaBroker.onTopics(ROUTER_PRINCIPAL, "meridian.", AclOperation.ALL));
     acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, "cluster-router", PatternType.LITERAL),
         new AccessControlEntry(user, "*", AclOperation.READ, AclPermissionType.ALLOW)));
-    for (AclOperation operation : List.of(AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CREATE)) {
+    for (AclOperation operation : List.of(AclOperation.ALTER, AclOperation.ALTER_CONFIGS, AclOperation.DESCRIBE,
+        AclOperation.DESCRIBE_CONFIGS, AclOperation.CREATE)) {
       acls.add(new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
           new AccessControlEntry(user, "*", operation, AclPermissionType.ALLOW)));
     }

@@ -131,6 +131,13 @@ class AttackerE2E {
     assertThat(registered.status()).as(registered.body().toString()).isEqualTo(201);
     String token = registered.body().get("token").asString();
     assertThat(registered.body().get("kafka").get("username").asString()).isEqualTo(ClusterCredentials.kafkaUsername(token));
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(stack.infrastructure().kafka().clientProperties(KafkaBroker.ADMIN))) {
+      var quotas = admin.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.containsOnly(List.of(
+          org.apache.kafka.common.quota.ClientQuotaFilterComponent.ofEntity(org.apache.kafka.common.quota.ClientQuotaEntity.USER,
+              ClusterCredentials.kafkaUsername(token))))).entities().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(quotas.values()).as("the broker throttles what one cluster writes").singleElement()
+          .satisfies(quota -> assertThat(quota).containsEntry("producer_byte_rate", 1048576.0));
+    }
 
     victim.api().post(victim.scope() + "/tasks", Tasks.shell("slow", List.of(), List.of("y"),
         "sleep 8; printf '{\"y\": 7}' > \"$MERIDIAN_OUTPUTS\"", 0, null, Map.of()));

@@ -13,17 +13,19 @@ import org.springframework.validation.annotation.Validated;
  * @param sharedClusterToken if set, an agent presenting it serves every org as cluster {@code local}
  *     (the local stack's development cluster); never set it in a hosted deployment
  * @param endpoint the listener agents connect to, apart from the internal API
+ * @param kafkaBytesPerSecond what one cluster's Kafka principal may write a second before the broker throttles it
  */
 @Validated
 @ConfigurationProperties("meridian.router.agents")
 public record AgentProperties(Duration heartbeatInterval, Duration unhealthyAfter, Duration lostAfter, Duration ackTimeout,
-    String sharedClusterToken, Endpoint endpoint) {
+    String sharedClusterToken, Endpoint endpoint, org.springframework.util.unit.DataSize kafkaBytesPerSecond) {
   public AgentProperties {
     heartbeatInterval = heartbeatInterval == null ? Duration.ofSeconds(2) : heartbeatInterval;
     unhealthyAfter = unhealthyAfter == null ? heartbeatInterval.multipliedBy(5) : unhealthyAfter;
     lostAfter = lostAfter == null ? Duration.ofMinutes(2) : lostAfter;
     ackTimeout = ackTimeout == null ? Duration.ofSeconds(10) : ackTimeout;
     endpoint = endpoint == null ? new Endpoint(null, 0, null, null) : endpoint;
+    kafkaBytesPerSecond = kafkaBytesPerSecond == null ? org.springframework.util.unit.DataSize.ofMegabytes(1) : kafkaBytesPerSecond;
   }
 
   /**
