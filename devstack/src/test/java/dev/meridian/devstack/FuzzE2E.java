@@ -92,6 +92,14 @@ class FuzzE2E {
     assertThat(new MeridianClient(tenant.stack().gatewayUrl()).get("/actuator/health").status()).isEqualTo(200);
   }
 
+  @Test
+  void jsonNestedDeeperThanTheApiAllowsIsALocated422(LocalStackExtension.Tenant tenant) {
+    var deep = tenant.api().raw("POST", tenant.scope() + "/executions", "{\"inputs\":" + "[".repeat(100) + "]".repeat(100) + "}");
+
+    assertThat(deep.status()).isEqualTo(422);
+    assertThat(deep.body().get("errors").get(0).get("message").asString()).contains("at most 64 levels");
+  }
+
   /** Graphs too large to register, and cycles long enough to overflow a recursive search. */
   private static Map<String, ObjectNode> hostileGraphs() {
     Map<String, ObjectNode> graphs = new LinkedHashMap<>();

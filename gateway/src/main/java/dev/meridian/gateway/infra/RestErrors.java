@@ -114,6 +114,11 @@ public class RestErrors {
 
   @ExceptionHandler(HttpMessageNotReadableException.class)
   ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e) {
+    if (e.getMostSpecificCause() instanceof tools.jackson.core.exc.StreamConstraintsException) {
+      return problem(new Refusal.Invalid("the request body is outside the limits of the API", List.of(new Violation("",
+          "JSON may nest at most " + JsonLimits.MAX_DEPTH + " levels deep, and numbers and strings have limits too: "
+              + firstLine(e.getMostSpecificCause().getMessage())))));
+    }
     return problem(new Refusal.Malformed("the request body is not valid JSON: "
         + (e.getMostSpecificCause() == null ? e.getMessage() : firstLine(e.getMostSpecificCause().getMessage())), List.of()));
   }
