@@ -123,6 +123,8 @@ public final class LocalStackMain {
           REST API    %1$s
           gRPC API    127.0.0.1:%2$d
           Health      %3$s/actuator/health
+          Agents      connect to %11$s over TLS (CA %12$s); nothing internal answers without
+                      this stack's certificates (docs/security.md)
           Example     org demo, project quickstart, domain development:
                       workflow and launch plan quickstart.fanout version 1 (fan-out, fan-in),
                       workflow quickstart.gpu version 1 (needs nvidia-h100 GPUs)
@@ -151,6 +153,6 @@ public final class LocalStackMain {
         Stop         ./meridian down
         """.formatted(api, stack.options().layout().gatewayGrpc(), stack.gatewayUrl(), scope,
         home.resolve("logs"), home.resolve("agent"), home.resolve("operator.json"), home.resolve("demo-api-key.json"),
-        stack.mailbox().directory(), home.resolve("demo-login.json"));
+        stack.mailbox().directory(), home.resolve("demo-login.json"), stack.agentEndpointTarget(), stack.ca().caFile());
   }
 }
