@@ -96,7 +96,8 @@ class AttackerE2E {
         TerminateExecutionRequest.newBuilder().setScope(Scope.newBuilder().setOrg(org).setProject("proj").setDomain("development")).setExecutionId("any").build()));
 
     List<String> answered = new ArrayList<>();
-    for (String target : List.of(stack.tenantInternalTarget(), stack.routerInternalTarget(), stack.agentEndpointTarget())) {
+    for (String target : List.of(stack.tenantInternalTarget(), stack.routerInternalTarget(), stack.agentEndpointTarget(),
+        stack.infrastructure().temporal().target())) {
       List<Attempt> attempts = List.of(
           new Attempt("plaintext", () -> NettyChannelBuilder.forTarget(target).usePlaintext().build()),
           new Attempt("TLS without a client certificate", () -> ServiceChannels.toAgentEndpoint(target, stack.ca().caFile())),

@@ -51,7 +51,7 @@ public final class LoadHarness {
     try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, repository(), LocalStack.Layout.free(), false, Duration.ofMinutes(2)))) {
       MeridianClient api = stack.newOrg("bench", "Bench", "bench@meridian.local");
       String scope = seed(api);
-      double temporalStarts = temporalStartRate(stack.infrastructure().temporal().target(), 2000);
+      double temporalStarts = temporalStartRate(stack, 2000);
       List<Level> results = new ArrayList<>();
       ManagedChannel router = stack.agentChannel();
       var scheduler = Executors.newScheduledThreadPool(2);
@@ -181,8 +181,13 @@ public final class LoadHarness {
   }
 
   /** Workflow starts per second straight through the Temporal SDK, the floor under every execution we start. */
-  private static double temporalStartRate(String target, int starts) throws InterruptedException {
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
+  private static double temporalStartRate(LocalStack stack, int starts) throws Exception {
+    var identity = stack.ca().identity("cluster-router");
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
+        .setTarget(stack.infrastructure().temporal().target())
+        .setSslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient().keyManager(identity.certificate().toFile(),
+            identity.privateKey().toFile()).trustManager(identity.ca().toFile()).build())
+        .build());
     try {
       ExecutorService clients = Executors.newFixedThreadPool(CLIENT_THREADS);
       long begin = System.nanoTime();

@@ -51,7 +51,7 @@ public final class Infrastructure implements AutoCloseable {
     long started = System.nanoTime();
     var postgres = CompletableFuture.supplyAsync(() -> PostgresServer.start(ports.postgres(), directory.resolve("postgres"), keepData));
     var kafka = CompletableFuture.supplyAsync(() -> KafkaBroker.start(ports.kafka(), ports.kafkaController(), directory.resolve("kafka"), logs, ca));
-    var temporal = CompletableFuture.supplyAsync(() -> TemporalServer.start(ports.temporal(), logs));
+    var temporal = CompletableFuture.supplyAsync(() -> TemporalServer.start(ports.temporal(), logs, ca));
     try {
       Infrastructure infrastructure = new Infrastructure(postgres.join(), kafka.join(), temporal.join(), directory);
       log.info("PostgreSQL, Kafka and Temporal ready in {} ms under {}", (System.nanoTime() - started) / 1_000_000, directory);

@@ -15,10 +15,13 @@ public final class TemporalServer implements AutoCloseable {
     this.process = process;
   }
 
-  public static TemporalServer start(int port, Path logDir) {
+  /** Serves mutual TLS with the certificate {@code ca} issues to "temporal"; clients need one of {@code ca}'s. */
+  public static TemporalServer start(int port, Path logDir, DeploymentCa ca) {
+    DeploymentCa.Identity identity = ca.identity("temporal");
     ChildProcess process = ChildProcess.java("temporal", ChildClasspath.get(),
         List.of("-Xmx512m", "-XX:+UseSerialGC"), TemporalTestServerMain.class.getName(),
-        List.of(Integer.toString(port)), logDir.resolve("temporal.log"));
+        List.of(Integer.toString(port), identity.certificate().toString(), identity.privateKey().toString(), identity.ca().toString()),
+        logDir.resolve("temporal.log"));
     Ports.awaitOpen(port, Duration.ofSeconds(60), process);
     return new TemporalServer(port, process);
   }
