@@ -4,7 +4,9 @@ import dev.meridian.proto.agent.v1.Assignment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.io.InputStream;
 import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
@@ -84,17 +86,20 @@ public final class ProcessBackend implements TaskBackend {
       reporter.failed(assignment, null, "the task has no command to run", List.of(), logsUri);
       return;
     }
-    List<String> command = isolation.command(assignment.getOrg(), task);
+    List<String> command = isolation.command(assignment.getOrg(), task, logFile);
     Process process;
     try {
-      createPrivately(dir, assignment.getOrg());
+      createAttemptDirectory(dir);
       Path inputs = dir.resolve("inputs.json");
-      Files.writeString(inputs, assignment.getInputsJson().isBlank() ? "{}" : assignment.getInputsJson());
+      Files.writeString(inputs, assignment.getInputsJson().isBlank() ? "{}" : assignment.getInputsJson(), StandardOpenOption.CREATE_NEW);
+      // Everything the agent writes is in place before the task's user gets the directory.
       isolation.give(inputs, assignment.getOrg());
+      isolation.give(dir, assignment.getOrg());
       ProcessBuilder builder = new ProcessBuilder(command)
           .directory(dir.toFile())
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+          // Isolated, the task's user opens its own log (TaskIsolation#command): the agent opens nothing in a task's directory.
+          .redirectOutput(isolation.enabled() ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.appendTo(logFile.toFile()));
       Map<String, String> env = builder.environment();
       Map<String, String> agent = Map.copyOf(env);
       env.clear();
@@ -174,19 +179,26 @@ public final class ProcessBackend implements TaskBackend {
     Path outputsFile = attempt.dir().resolve("outputs.json");
     String outputs;
     try {
-      // The task owns its directory: never follow a link it may have put there in place of its outputs.
+      // The task owns its directory: never follow a link it may have put there in place of its
+      // outputs, and never read more than the limit (the file may still be growing).
       BasicFileAttributes file = Files.exists(outputsFile, LinkOption.NOFOLLOW_LINKS)
           ? Files.readAttributes(outputsFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS) : null;
       if (file != null && !file.isRegularFile()) {
         reporter().failed(assignment, 0, "$MERIDIAN_OUTPUTS must be a regular file, not a link or a directory", tail(attempt.dir()), logsUri);
         return;
       }
-      if (file != null && file.size() > OutputCheck.MAX_BYTES) {
-        reporter().failed(assignment, 0, "the outputs in $MERIDIAN_OUTPUTS are " + file.size() + " bytes, over the limit of "
-            + OutputCheck.MAX_BYTES + ": pass large data as a blob URI in your storage", tail(attempt.dir()), logsUri);
+      byte[] read = new byte[0];
+      if (file != null) {
+        try (InputStream in = Files.newInputStream(outputsFile, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+          read = in.readNBytes(OutputCheck.MAX_BYTES + 1);
+        }
+      }
+      if (read.length > OutputCheck.MAX_BYTES) {
+        reporter().failed(assignment, 0, "the outputs in $MERIDIAN_OUTPUTS are over the limit of " + OutputCheck.MAX_BYTES
+            + " bytes: pass large data as a blob URI in your storage", tail(attempt.dir()), logsUri);
         return;
       }
-      outputs = file != null ? Files.readString(outputsFile) : null;
+      outputs = file != null ? new String(read, StandardCharsets.UTF_8) : null;
     } catch (IOException e) {
       reporter().failed(assignment, 0, "could not read $MERIDIAN_OUTPUTS: " + e.getMessage(), tail(attempt.dir()), logsUri);
       return;
@@ -311,17 +323,28 @@ public final class ProcessBackend implements TaskBackend {
     }
   }
 
-  /** Creates {@code dir} and any missing parent below the work directory, {@code 0700} and owned by the org's task user. */
-  private void createPrivately(Path dir, String org) throws IOException {
+  /**
+   * Creates the attempt's directory afresh ({@code 0700}; a leftover of an earlier life is removed
+   * without following links) and any missing parent below the work directory. Parents stay the
+   * agent's ({@link TaskIsolation#parentDirectories()}), so no task can swap a path the agent uses.
+   */
+  private void createAttemptDirectory(Path dir) throws IOException {
     Files.createDirectories(workDir);
     isolation.prepare(workDir);
     Path current = workDir;
-    for (Path part : workDir.relativize(dir)) {
+    for (Path part : workDir.relativize(dir.getParent())) {
       current = current.resolve(part);
       if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
-        Files.createDirectory(current, PRIVATE_DIR);
-        isolation.give(current, org);
+        Files.createDirectory(current, isolation.parentDirectories());
       }
     }
+    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      try (var leftovers = Files.walk(dir)) {
+        for (Path leftover : leftovers.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(leftover);
+        }
+      }
+    }
+    Files.createDirectory(dir, PRIVATE_DIR);
   }
 }

@@ -36,16 +36,12 @@ final class TaskIsolation {
     this.enabled = enabled;
   }
 
-  static TaskIsolation none() {
-    return new TaskIsolation(false);
-  }
-
   /** Isolating when this process is root, {@code setpriv} exists and other users can reach {@code workDir}. */
   static TaskIsolation detect(Path workDir) {
     Optional<String> obstacle = obstacle(workDir.toAbsolutePath());
     if (obstacle.isPresent()) {
       log.warn("tasks run as the agent's own user, with no isolation between orgs: {}", obstacle.get());
-      return none();
+      return new TaskIsolation(false);
     }
     log.info("each org's tasks run under a user id of their own (from {})", FIRST_UID);
     return new TaskIsolation(true);
@@ -74,7 +70,10 @@ final class TaskIsolation {
     return enabled;
   }
 
-  /** The user (and group) id of {@code org}'s tasks: stable, and distinct per org. */
+  /**
+   * The user (and group) id of {@code org}'s tasks: stable, derived from the org's name over some
+   * two billion ids, so two orgs share one only as often as 31 bits of SHA-256 collide.
+   */
   static int uidOf(String org) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(org.getBytes(StandardCharsets.UTF_8));
@@ -85,16 +84,25 @@ final class TaskIsolation {
     }
   }
 
-  /** The command as {@code org}'s user: no supplementary groups, no capabilities, no new privileges. */
-  List<String> command(String org, List<String> command) {
+  /**
+   * The command as {@code org}'s user (no supplementary groups, no capabilities, no new privileges),
+   * appending its output to {@code log}: the log is opened by that user, so a link a task planted
+   * there can never make the agent write somewhere as root.
+   */
+  List<String> command(String org, List<String> command, Path log) {
     if (!enabled) {
       return command;
     }
     int uid = uidOf(org);
     List<String> wrapped = new ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
-        "--inh-caps=-all", "--no-new-privs", "--"));
+        "--inh-caps=-all", "--no-new-privs", "--", "/bin/sh", "-c", "exec >>\"$0\" 2>&1 && exec \"$@\"", log.toString()));
     wrapped.addAll(command);
     return wrapped;
+  }
+
+  /** Directories above the attempts': the agent's; others may pass through them, never list or change them. */
+  java.nio.file.attribute.FileAttribute<?> parentDirectories() {
+    return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(enabled ? "rwx--x--x" : "rwx------"));
   }
 
   /** The work directory: others may pass through it to their own directories, not list it. */

@@ -138,10 +138,13 @@ class ProcessBackendTest {
     Path attemptDir = workDir.resolve("acme").resolve("x1").resolve("n1").resolve("1");
     assertThat(java.nio.file.Files.readString(attemptDir.resolve("names")).trim().split(" "))
         .allSatisfy(name -> assertThat(name).matches("MERIDIAN_.*|PATH|LANG|LC_ALL|TZ|HOME|TMPDIR|PWD|SHLVL|_"));
-    for (Path dir : List.of(workDir.resolve("acme"), workDir.resolve("acme").resolve("x1"), attemptDir)) {
-      assertThat(java.nio.file.Files.getPosixFilePermissions(dir)).as(dir.toString())
-          .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE, java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+    assertThat(java.nio.file.Files.getPosixFilePermissions(attemptDir)).containsExactlyInAnyOrder(
+        java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+        java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+    for (Path parent : List.of(workDir.resolve("acme"), workDir.resolve("acme").resolve("x1"))) {
+      assertThat(java.nio.file.Files.getPosixFilePermissions(parent)).as("nobody else lists or changes " + parent).doesNotContain(
+          java.nio.file.attribute.PosixFilePermission.GROUP_READ, java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+          java.nio.file.attribute.PosixFilePermission.OTHERS_READ, java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
     }
   }
 
@@ -169,7 +172,7 @@ class ProcessBackendTest {
     var backend = new ProcessBackend(work, reports);
     Path acmeDir = work.resolve("acme").resolve("x1").resolve("n1").resolve("1");
 
-    backend.start(shell("id -u > uid; echo private > mine; cat " + secret + " > leaked 2>&1; tr '\\0' ' ' > environ 2>&1 < /proc/1/environ; "
+    backend.start(shell("id -u > uid; echo private > mine; mkdir ../2 > planted 2>&1; echo logged; cat " + secret + " > leaked 2>&1; tr '\\0' ' ' > environ 2>&1 < /proc/1/environ; "
         + "printf '{\"sum\": 1}' > \"$MERIDIAN_OUTPUTS\"", SUM, "{\"a\":1,\"b\":2}", 0));
     await().until(() -> reports.all.size() == 3);
     assertThat(reports.last().phase()).as(reports.last().toString()).isEqualTo("SUCCEEDED");
@@ -180,6 +183,9 @@ class ProcessBackendTest {
     assertThat(java.nio.file.Files.readString(acmeDir.resolve("uid")).trim()).isEqualTo(Integer.toString(TaskIsolation.uidOf("acme")));
     assertThat(java.nio.file.Files.readString(acmeDir.resolve("leaked"))).contains("Permission denied").doesNotContain("s3cret");
     assertThat(java.nio.file.Files.readString(acmeDir.resolve("environ"))).contains("Permission denied");
+    assertThat(java.nio.file.Files.readString(acmeDir.resolve("planted"))).as("a task cannot prepare the next attempt's directory")
+        .contains("Permission denied");
+    assertThat(java.nio.file.Files.readString(acmeDir.resolve("task.log"))).as("the task's user writes its own log").contains("logged");
     assertThat(java.nio.file.Files.readString(work.resolve("globex").resolve("x2").resolve("n1").resolve("1").resolve("stolen")))
         .contains("Permission denied").doesNotContain("private");
   }
