@@ -1,6 +1,7 @@
 package dev.meridian.devstack;
 
 import dev.meridian.testkit.Secrets;
+import dev.meridian.identity.ClusterCredentials;
 import dev.meridian.identity.ServiceChannels;
 import dev.meridian.testkit.DeploymentCa;
 import dev.meridian.testkit.Infrastructure;
@@ -191,7 +192,7 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.router.admission.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
         "--management.endpoints.web.exposure.include=health,metrics"),
         Map.of("MERIDIAN_ROUTER_AGENTS_SHAREDCLUSTERTOKEN", sharedClusterToken, "SPRING_DATASOURCE_PASSWORD", database,
-            "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", scram(ROUTER_PRINCIPAL, infrastructure.kafka().password(ROUTER_PRINCIPAL)))));
+            "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", ClusterCredentials.scramLogin(ROUTER_PRINCIPAL, infrastructure.kafka().password(ROUTER_PRINCIPAL)))));
     services.put("gateway", service("gateway", logs, ports.gatewayHttp(), withIdentity("gateway",
         "--server.port=" + ports.gatewayHttp(),
         "--spring.grpc.server.port=" + ports.gatewayGrpc(),
@@ -227,10 +228,6 @@ public final class LocalStack implements AutoCloseable {
           new AccessControlEntry(user, "*", operation, AclPermissionType.ALLOW)));
     }
     infrastructure.kafka().ensurePrincipal(ROUTER_PRINCIPAL, acls);
-  }
-
-  private static String scram(String username, String password) {
-    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + username + "\" password=\"" + password + "\";";
   }
 
   /** {@code args} and the {@code --meridian.tls.*} arguments that give {@code service} its certificate. */

@@ -7,6 +7,8 @@ import io.grpc.ManagedChannel;
 import io.temporal.api.common.v1.WorkflowType;
 import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
+import dev.meridian.identity.ServiceChannels;
+import dev.meridian.identity.ServiceTls;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.nio.file.Files;
@@ -185,8 +187,7 @@ public final class LoadHarness {
     var identity = stack.ca().identity("cluster-router");
     WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
         .setTarget(stack.infrastructure().temporal().target())
-        .setSslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient().keyManager(identity.certificate().toFile(),
-            identity.privateKey().toFile()).trustManager(identity.ca().toFile()).build())
+        .setSslContext(ServiceChannels.clientContext(new ServiceTls(identity.ca(), identity.certificate(), identity.privateKey())))
         .build());
     try {
       ExecutorService clients = Executors.newFixedThreadPool(CLIENT_THREADS);

@@ -36,6 +36,11 @@ public final class ClusterCredentials {
     return "cluster-" + tokenHash.substring(0, 24);
   }
 
+  /** The JAAS line a Kafka client logs in with (SCRAM). */
+  public static String scramLogin(String username, String password) {
+    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + username + "\" password=\"" + password + "\";";
+  }
+
   /**
    * Kafka client settings for SASL/SCRAM-SHA-512 over TLS, the broker's certificate checked against
    * {@code caBundle} (null: the JVM's trust store).
@@ -44,8 +49,7 @@ public final class ClusterCredentials {
     Map<String, Object> settings = new java.util.HashMap<>(Map.of(
         "security.protocol", "SASL_SSL",
         "sasl.mechanism", "SCRAM-SHA-512",
-        "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + username
-            + "\" password=\"" + password + "\";"));
+        "sasl.jaas.config", scramLogin(username, password)));
     if (caBundle != null) {
       settings.put("ssl.truststore.type", "PEM");
       settings.put("ssl.truststore.location", caBundle.toString());

@@ -32,7 +32,7 @@ public enum Role {
   /** Empty when {@code claim} is a role a member or an API key can hold; otherwise what is wrong. */
   public static Optional<String> problemWithOrgRole(String claim) {
     return of(claim).filter(role -> role != OPERATOR).isPresent() ? Optional.empty()
-        : Optional.of("role '" + (claim.length() > 60 ? claim.substring(0, 60) + "…" : claim) + "' is not one of owner, admin, member, viewer");
+        : Optional.of("must be one of owner, admin, member, viewer");
   }
 
   /** Empty when {@code claim} names no role. */

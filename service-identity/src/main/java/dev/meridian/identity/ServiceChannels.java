@@ -5,7 +5,10 @@ import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -31,6 +34,19 @@ public final class ServiceChannels {
       return Grpc.newChannelBuilder(target, credentials).intercept(interceptors).build();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the service's TLS material for a channel to " + target, e);
+    }
+  }
+
+  /**
+   * The client side of mutual TLS as a Netty context, for clients that build their own channels
+   * (Temporal's service stubs).
+   */
+  public static SslContext clientContext(ServiceTls tls) {
+    try {
+      return GrpcSslContexts.forClient().keyManager(tls.certificate().toFile(), tls.privateKey().toFile())
+          .trustManager(tls.ca().toFile()).build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot build the service's TLS context from " + tls, e);
     }
   }
 

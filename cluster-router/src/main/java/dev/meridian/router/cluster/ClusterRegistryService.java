@@ -49,8 +49,8 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
   @Override
   public void registerCluster(RegisterClusterRequest request, StreamObserver<RegisteredCluster> response) {
     String token = ClusterTokens.newToken();
-    // The principal first: a cluster is never registered without one. A principal whose cluster
-    // then fails to register is named after a token nobody holds, and opens nothing.
+    // The principal first: a cluster is never registered without one. If the router dies before the
+    // row is written, the principal is named after a token nobody holds, and opens nothing.
     try {
       principals.grant(token);
     } catch (IllegalStateException e) {
@@ -61,6 +61,11 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
     var registered = clusters.register(request.getOrg(), request.getName(), request.getRegion(), request.getLabelsMap(),
         ClusterTokens.hash(token));
     if (registered.isEmpty()) {
+      try {
+        principals.revoke(ClusterTokens.hash(token));
+      } catch (IllegalStateException e) {
+        log.warn("left the Kafka principal of a token nobody holds (the broker did not answer): {}", e.getMessage());
+      }
       response.onError(Status.ALREADY_EXISTS.withDescription("the org already has a cluster named '" + request.getName() + "'").asRuntimeException());
       return;
     }
@@ -105,7 +110,13 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
       return;
     }
     Cluster deleted = toProto(row.get());
-    clusters.tokenHash(request.getOrg(), request.getId()).ifPresent(principals::revoke);
+    try {
+      clusters.tokenHash(request.getOrg(), request.getId()).ifPresent(principals::revoke);
+    } catch (IllegalStateException e) {
+      log.warn("cannot delete cluster {} of org {}: {}", request.getId(), request.getOrg(), e.getMessage());
+      response.onError(Status.UNAVAILABLE.withDescription("the event broker cannot drop the cluster's credentials now; retry").asRuntimeException());
+      return;
+    }
     clusters.delete(request.getOrg(), request.getId());
     liveness.invalidate(request.getOrg());
     keys.revokeAll(request.getId());

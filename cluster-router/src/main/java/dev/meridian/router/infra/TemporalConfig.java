@@ -6,7 +6,7 @@ import dev.meridian.router.execution.ExecutionWorkflowImpl;
 import dev.meridian.tenancy.TenancyTemporal;
 import io.temporal.client.WorkflowClient;
 import dev.meridian.identity.ServiceTls;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import dev.meridian.identity.ServiceChannels;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -24,12 +24,10 @@ import org.springframework.context.event.EventListener;
 class TemporalConfig {
 
   @Bean(destroyMethod = "shutdown")
-  WorkflowServiceStubs workflowServiceStubs(TemporalProperties properties, ServiceTls tls) throws javax.net.ssl.SSLException {
+  WorkflowServiceStubs workflowServiceStubs(TemporalProperties properties, ServiceTls tls) {
     // Temporal, too, is reached with the router's service certificate (mutual TLS).
     return WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(properties.target())
-        .setSslContext(GrpcSslContexts.forClient().keyManager(tls.certificate().toFile(), tls.privateKey().toFile())
-            .trustManager(tls.ca().toFile()).build())
-        .build());
+        .setSslContext(ServiceChannels.clientContext(tls)).build());
   }
 
   @Bean

@@ -1,7 +1,6 @@
 package dev.meridian.gateway.account;
 
 import com.google.protobuf.util.Timestamps;
-import dev.meridian.gateway.identity.Caller;
 import dev.meridian.gateway.infra.RestErrors;
 import dev.meridian.proto.tenant.v1.Invitation;
 import dev.meridian.proto.tenant.v1.Member;

@@ -40,7 +40,7 @@ class ClusterController {
       Map<String, Object> json = view(registered.getCluster());
       json.put("token", registered.getToken());
       json.put("kafka", Map.of("bootstrapServers", properties.kafkaBootstrapServers(), "username", registered.getKafkaUsername(),
-          "mechanism", "SCRAM-SHA-512", "password", "the token"));
+          "mechanism", "SCRAM-SHA-512", "password", registered.getToken()));
       json.put("install", Map.of(
           "helm", "helm upgrade --install meridian-agent " + properties.chart() + " --namespace meridian-agent --create-namespace"
               + " --set clusterToken=" + registered.getToken() + " --set routerAddress=" + properties.agentEndpoint()

@@ -3,7 +3,6 @@ package dev.meridian.gateway.identity;
 import com.google.protobuf.util.Timestamps;
 import dev.meridian.gateway.infra.RestErrors;
 import dev.meridian.proto.tenant.v1.ApiKey;
-import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

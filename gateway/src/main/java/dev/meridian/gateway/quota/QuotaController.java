@@ -1,8 +1,6 @@
 package dev.meridian.gateway.quota;
 
-import dev.meridian.gateway.identity.Caller;
 import dev.meridian.gateway.infra.RestErrors;
-import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;

@@ -2,7 +2,6 @@ package dev.meridian.gateway.quota;
 
 import com.google.protobuf.Struct;
 import dev.meridian.gateway.api.Structs;
-import dev.meridian.gateway.identity.Caller;
 import dev.meridian.gateway.infra.GrpcErrors;
 import dev.meridian.proto.api.v1.OrgRef;
 import dev.meridian.proto.api.v1.QuotaRef;
