@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.meridian.testkit.ConsoleLogin;
 import dev.meridian.testkit.TestSlice;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -112,7 +113,11 @@ class SignUpE2E {
 
     String adminId = listed.valueStream().filter(m -> m.get("role").asString().equals("admin")).findFirst().orElseThrow().get("userId").asString();
     assertThat(owner.patch(members + "/" + adminId, Map.of("role", "viewer")).status()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(60)).until(() -> admin.get(members).status() == 401);
+    Instant demotedBy = Instant.now();
+    // A token issued in the same whole second as the change counts as older (iat has no fractions),
+    // so the re-login below must fall in a later second to be honoured.
+    await().atMost(Duration.ofSeconds(60)).until(() -> admin.get(members).status() == 401
+        && Instant.now().getEpochSecond() > demotedBy.getEpochSecond());
     MeridianClient viewer = anonymous.withToken(new ConsoleLogin(stack.gatewayUrl()).accessToken("admin@" + org + ".test",
         "an admin's own long passphrase"));
     assertThat(viewer.get(members).status()).as("signed in again, the demoted admin is a viewer").isEqualTo(403);
