@@ -210,7 +210,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
         .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
         .build());
     try {
-      WorkflowClient.start(workflow::run, plan);
+      WorkflowClient.start(workflow::run, plan, null);
     } catch (WorkflowExecutionAlreadyStarted alreadyStarted) {
       log.info("workflow {} was already started by an earlier attempt of this request", plan.workflowId());
     }

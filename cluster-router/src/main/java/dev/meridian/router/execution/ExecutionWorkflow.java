@@ -10,8 +10,12 @@ public interface ExecutionWorkflow {
 
   String TASK_QUEUE = "meridian-executions";
 
+  /**
+   * Runs the plan. {@code carried} is null when an execution starts, and what the previous run
+   * handed over when the workflow continued as new (histories from before it pass only the plan).
+   */
   @WorkflowMethod
-  void run(Plan plan);
+  void run(Plan plan, Progress carried);
 
   /** An attempt this workflow dispatched has ended. Delivered at least once; duplicates are ignored. */
   @SignalMethod

@@ -1,26 +1,19 @@
 package dev.meridian.router.execution;
 
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
-import io.temporal.failure.ActivityFailure;
-import io.temporal.failure.ApplicationFailure;
-import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.function.Supplier;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Walks the DAG: starts every ready node up to {@code maxParallelism}, passes outputs downstream,
  * retries failed attempts per the task's policy, retries lost ones as system retries, and ends the
- * execution with its outputs or the first failure. Deterministic: no I/O, no clocks, no randomness.
+ * execution with its outputs or the first failure. New executions run on {@link ExecutionLoop};
+ * executions started before it finish on {@link ThreadPerNodeExecution}.
  */
 public class ExecutionWorkflowImpl implements ExecutionWorkflow {
 
@@ -28,6 +21,11 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
   static final int SYSTEM_RETRIES = 3;
   /** How long past its timeout a task may stay silent before the workflow gives up on it. */
   static final Duration SILENCE_GRACE = Duration.ofMinutes(2);
+  /**
+   * How long a workflow waits for its admission signal before asking the ledger itself. Signals are
+   * durable once sent; this covers one lost between the admission's commit and the send.
+   */
+  static final Duration ADMISSION_RECHECK = Duration.ofMinutes(5);
 
   private static final RetryOptions FOREVER = RetryOptions.newBuilder()
       .setInitialInterval(Duration.ofMillis(500))
@@ -35,222 +33,61 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
       .setMaximumInterval(Duration.ofSeconds(5))
       .build();
 
-  private final ExecutionActivities activities = Workflow.newActivityStub(ExecutionActivities.class,
+  /** Work that needs a cluster's agent: dispatch and cancel run where the agent's stream is. */
+  private final ExecutionActivities remote = Workflow.newActivityStub(ExecutionActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30))
           .setRetryOptions(FOREVER.toBuilder().setDoNotRetry(ExecutionActivities.UNPLACEABLE).build()).build());
-
   /**
-   * How long a workflow waits for its admission signal before asking the ledger itself. Signals are
-   * durable once sent; this covers one lost between the admission's commit and the send.
+   * Read-model and ledger writes: local activities, one marker event each instead of three events
+   * and a round trip through Temporal's task queue.
    */
-  static final Duration ADMISSION_RECHECK = Duration.ofMinutes(5);
+  private final ExecutionActivities local = Workflow.newLocalActivityStub(ExecutionActivities.class,
+      LocalActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).setRetryOptions(FOREVER).build());
 
-  private final Map<String, AttemptOutcome> outcomes = new HashMap<>();
-  private final Set<String> admittedRequests = new HashSet<>();
-  /** Version 1 reserves quota for the execution and each attempt; histories from before skip admission. */
-  private boolean admission;
-  private final Map<String, String> nodeOutputs = new HashMap<>();
-  private final Map<String, NodeResult> results = new LinkedHashMap<>();
-  private String terminatedBecause;
-  /** Set once the running nodes must stop; each stops its current attempt. */
-  private String stopRunning;
-
-  private record NodeResult(String nodeId, boolean succeeded, boolean aborted, String error) {}
+  private ExecutionEngine engine;
+  /** Signals that arrive before {@link #run} chose the engine. */
+  private final List<Consumer<ExecutionEngine>> early = new ArrayList<>();
 
   @Override
-  public void run(Plan plan) {
-    admission = Workflow.getVersion("admission", Workflow.DEFAULT_VERSION, 1) >= 1;
-    activities.executionStarted(plan.org(), plan.executionId());
-    if (admission) {
-      // A slot among the org's concurrent executions; terminated while waiting, the loop below starts nothing.
-      admit(ExecutionActivities.Admission.execution(plan, Workflow.currentTimeMillis()), () -> terminatedBecause != null);
+  public void run(Plan plan, Progress carried) {
+    if (carried == null && Workflow.getVersion("event-loop", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      ThreadPerNodeExecution legacy = new ThreadPerNodeExecution(remote);
+      use(legacy);
+      legacy.run(plan);
+      return;
     }
-    int parallelism = plan.maxParallelism() > 0 ? plan.maxParallelism() : Integer.MAX_VALUE;
-    Set<String> started = new LinkedHashSet<>();
-    Set<String> succeeded = new LinkedHashSet<>();
-    NodeResult failure = null;
-
-    while (failure == null && terminatedBecause == null && succeeded.size() < plan.nodes().size()) {
-      int running = started.size() - results.size();
-      for (Plan.Node node : DagPlanner.ready(plan, succeeded, started, parallelism - running)) {
-        started.add(node.id());
-        String inputs = DagPlanner.resolve(node.inputs(), plan.inputsJson(), nodeOutputs);
-        Async.procedure(() -> results.put(node.id(), runNode(plan, node, inputs)));
-      }
-      int seen = results.size();
-      Workflow.await(() -> results.size() > seen || terminatedBecause != null);
-      for (NodeResult result : results.values()) {
-        if (result.succeeded()) {
-          succeeded.add(result.nodeId());
-        } else if (failure == null && !result.aborted()) {
-          failure = result;
-        }
-      }
-    }
-
-    if (terminatedBecause != null || failure != null) {
-      // Stop what still runs: a terminated execution, or fail-fast after the first failed node.
-      String reason = terminatedBecause != null ? "terminated: " + terminatedBecause : "another node failed";
-      stopRunning = reason;
-      Workflow.await(() -> results.size() == started.size());
-    }
-
-    List<String> skipped = new ArrayList<>();
-    for (Plan.Node node : plan.nodes()) {
-      if (!started.contains(node.id())) {
-        skipped.add(node.id());
-      }
-    }
-    if (terminatedBecause != null) {
-      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), "ABORTED", null,
-          "TERMINATED", terminatedBecause, null, skipped));
-    } else if (failure != null) {
-      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), "FAILED", null,
-          "TASK_FAILED", failure.error(), failure.nodeId(), skipped));
-    } else {
-      String outputs = DagPlanner.resolve(plan.outputs(), plan.inputsJson(), nodeOutputs);
-      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), "SUCCEEDED", outputs,
-          null, null, null, skipped));
-    }
+    ExecutionLoop loop = carried == null ? ExecutionLoop.fresh(plan, remote, local) : ExecutionLoop.resumed(plan, remote, local, carried);
+    use(loop);
+    loop.run(carried);
   }
 
-  private NodeResult runNode(Plan plan, Plan.Node node, String inputs) {
-    long readyAt = Workflow.currentTimeMillis();
-    int userFailures = 0;
-    int lost = 0;
-    for (int attempt = 1; ; attempt++) {
-      var dispatch = new ExecutionActivities.Dispatch(plan.org(), plan.project(), plan.domain(), plan.executionId(),
-          node.id(), attempt, node.task(), inputs, plan.clusterLabels(), attempt == 1 ? readyAt : Workflow.currentTimeMillis());
-      String attemptId = dispatch.attemptId();
-      if (stopRunning != null) {
-        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", stopRunning);
-        return new NodeResult(node.id(), false, true, stopRunning);
-      }
-      // Version 1 drops this activity: dispatch records RUNNING itself. Histories from before keep it.
-      if (Workflow.getVersion("dispatch-records-running", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
-        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "RUNNING", attempt == 1 ? null : "attempt " + attempt);
-      }
-      if (admission && !admit(ExecutionActivities.Admission.task(dispatch, plan.priority(), readyAt), () -> stopRunning != null)) {
-        activities.releaseAdmission(plan.org(), attemptId);
-        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", stopRunning);
-        return new NodeResult(node.id(), false, true, stopRunning);
-      }
-      try {
-        activities.dispatch(dispatch);
-      } catch (ActivityFailure failure) {
-        if (failure.getCause() instanceof ApplicationFailure cause && ExecutionActivities.UNPLACEABLE.equals(cause.getType())) {
-          releaseAdmission(plan, attemptId);
-          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", cause.getOriginalMessage());
-          return new NodeResult(node.id(), false, false, "node '" + node.id() + "' cannot be placed: " + cause.getOriginalMessage());
-        }
-        throw failure;
-      }
-      boolean ended;
-      if (node.task().timeoutSeconds() > 0) {
-        ended = Workflow.await(Duration.ofSeconds(node.task().timeoutSeconds()).plus(SILENCE_GRACE),
-            () -> outcomes.containsKey(attemptId) || stopRunning != null);
-      } else {
-        Workflow.await(() -> outcomes.containsKey(attemptId) || stopRunning != null);
-        ended = true;
-      }
-      AttemptOutcome outcome = outcomes.get(attemptId);
-      releaseAdmission(plan, attemptId);
-      if (outcome == null) {
-        String reason = ended ? stopRunning : "no result within the task's timeout";
-        activities.cancelAttempt(plan.org(), attemptId, reason);
-        if (ended) {
-          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", reason);
-          return new NodeResult(node.id(), false, true, reason);
-        }
-        outcome = new AttemptOutcome(attemptId, AttemptOutcome.Kind.FAILED, null, null, reason, List.of());
-      }
-      switch (outcome.kind()) {
-        case SUCCEEDED -> {
-          nodeOutputs.put(node.id(), outcome.outputsJson() == null ? "{}" : outcome.outputsJson());
-          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "SUCCEEDED", null);
-          return new NodeResult(node.id(), true, false, null);
-        }
-        case ABORTED -> {
-          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", outcome.reason());
-          return new NodeResult(node.id(), false, stopRunning != null, describe(node, attempt, outcome));
-        }
-        case LOST -> {
-          if (++lost > SYSTEM_RETRIES) {
-            activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", outcome.reason());
-            return new NodeResult(node.id(), false, false, describe(node, attempt, outcome));
-          }
-        }
-        case FAILED -> {
-          if (++userFailures > node.task().retries()) {
-            activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", outcome.reason());
-            return new NodeResult(node.id(), false, false, describe(node, attempt, outcome));
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * Waits until the request is admitted; false if {@code stopped} became true first. The ledger
-   * usually admits at once; otherwise the router signals, and the ledger is asked again now and
-   * then in case a signal was lost.
-   */
-  private boolean admit(ExecutionActivities.Admission request, Supplier<Boolean> stopped) {
-    if (activities.requestAdmission(request)) {
-      return true;
-    }
-    while (true) {
-      Workflow.await(ADMISSION_RECHECK, () -> admittedRequests.contains(request.requestId()) || stopped.get());
-      if (admittedRequests.contains(request.requestId())) {
-        return true;
-      }
-      if (stopped.get()) {
-        return false;
-      }
-      if (activities.requestAdmission(request)) {
-        return true;
-      }
-    }
-  }
-
-  /** The attempt has ended (or never reached a cluster): its reservation goes back, if the event consumer has not already done it. */
-  private void releaseAdmission(Plan plan, String attemptId) {
-    if (admission) {
-      activities.releaseAdmission(plan.org(), attemptId);
-    }
-  }
-
-  private static String describe(Plan.Node node, int attempts, AttemptOutcome outcome) {
-    StringBuilder message = new StringBuilder("node '").append(node.id()).append("' (task ")
-        .append(node.task().name()).append(':').append(node.task().version()).append(") ")
-        .append(outcome.kind().name().toLowerCase()).append(" after ").append(attempts)
-        .append(attempts == 1 ? " attempt" : " attempts");
-    if (outcome.exitCode() != null) {
-      message.append(": exit code ").append(outcome.exitCode());
-    }
-    if (outcome.reason() != null && !outcome.reason().isBlank()) {
-      message.append(": ").append(outcome.reason());
-    }
-    if (!outcome.logTail().isEmpty()) {
-      message.append("\nlast lines of the log:\n").append(String.join("\n", outcome.logTail()));
-    }
-    return message.toString();
+  private void use(ExecutionEngine chosen) {
+    engine = chosen;
+    early.forEach(signal -> signal.accept(chosen));
+    early.clear();
   }
 
   @Override
   public void attemptEnded(AttemptOutcome outcome) {
-    outcomes.putIfAbsent(outcome.attemptId(), outcome);
+    deliver(engine -> engine.attemptEnded(outcome));
   }
 
   @Override
   public void admitted(String requestId) {
-    admittedRequests.add(requestId);
+    deliver(engine -> engine.admitted(requestId));
   }
 
   @Override
   public void terminate(String reason) {
-    if (terminatedBecause == null) {
-      terminatedBecause = reason == null || reason.isBlank() ? "terminated by user" : reason;
+    String because = reason == null || reason.isBlank() ? "terminated by user" : reason;
+    deliver(engine -> engine.terminate(because));
+  }
+
+  private void deliver(Consumer<ExecutionEngine> signal) {
+    if (engine == null) {
+      early.add(signal);
+    } else {
+      signal.accept(engine);
     }
   }
 }

@@ -7,6 +7,8 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.worker.Worker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class ExecutionWorkflowTest {
 
   /** Bump when the workflow's commands change on purpose, and record a new history; keep the old ones. */
-  static final int CURRENT_HISTORY_VERSION = 3;
+  static final int CURRENT_HISTORY_VERSION = 4;
 
   private TestWorkflowEnvironment environment;
   private WorkflowClient client;
@@ -75,8 +77,14 @@ class ExecutionWorkflowTest {
     client = environment.getWorkflowClient();
   }
 
+  /** Every run of every workflow a test started replays on the code that ran it: no branch is non-deterministic. */
   @AfterEach
-  void stop() {
+  void replaysAndStops() throws Exception {
+    for (String workflowId : startedWorkflows) {
+      for (var history : runsOf(workflowId)) {
+        WorkflowReplayer.replayWorkflowExecution(history, ExecutionWorkflowImpl.class);
+      }
+    }
     environment.close();
   }
 
@@ -101,17 +109,35 @@ class ExecutionWorkflowTest {
     return new AttemptOutcome(dispatch.attemptId(), AttemptOutcome.Kind.SUCCEEDED, "{\"y\":" + (sum + 1) + "}", 0, null, List.of());
   }
 
+  private final List<String> startedWorkflows = new CopyOnWriteArrayList<>();
+
+  /** The histories of every run of the workflow, the first first: continue-as-new links each run to its predecessor. */
+  private List<WorkflowExecutionHistory> runsOf(String workflowId) {
+    List<WorkflowExecutionHistory> runs = new ArrayList<>();
+    WorkflowExecutionHistory run = client.fetchHistory(workflowId);
+    while (true) {
+      runs.addFirst(run);
+      String previous = run.getEvents().getFirst().getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
+      if (previous.isEmpty()) {
+        return runs;
+      }
+      run = client.fetchHistory(workflowId, previous);
+    }
+  }
+
   /** Starts the workflow and returns at once. */
   private void start(Plan plan) {
+    startedWorkflows.add(plan.workflowId());
     ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
-    WorkflowClient.start(workflow::run, plan);
+    WorkflowClient.start(workflow::run, plan, null);
   }
 
   private void run(Plan plan) {
+    startedWorkflows.add(plan.workflowId());
     ExecutionWorkflow workflow = client.newWorkflowStub(ExecutionWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(ExecutionWorkflow.TASK_QUEUE).build());
-    workflow.run(plan);
+    workflow.run(plan, null);
   }
 
   @Test
@@ -212,5 +238,73 @@ class ExecutionWorkflowTest {
     client.newUntypedWorkflowStub(DIAMOND.workflowId()).getResult(Void.class);
 
     assertThat(calls).contains("ended SUCCEEDED {\"total\":7} null skipped=[]");
+  }
+
+  /** {@code top}, then {@code width} nodes reading its output, then {@code bottom} summing theirs. */
+  private static Plan fanOut(String executionId, int width) {
+    List<Plan.Node> nodes = new ArrayList<>();
+    nodes.add(node("top", 0, Map.of("x", Plan.Binding.input("n"))));
+    Map<String, Plan.Binding> sum = new java.util.TreeMap<>();
+    for (int i = 0; i < width; i++) {
+      nodes.add(node("n" + i, 0, Map.of("x", Plan.Binding.node("top", "y"))));
+      sum.put("a" + i, Plan.Binding.node("n" + i, "y"));
+    }
+    nodes.add(node("bottom", 0, sum));
+    return new Plan("acme", "p", "development", executionId, nodes, Map.of("total", Plan.Binding.node("bottom", "y")),
+        0, "{\"n\":1}", Map.of(), 0);
+  }
+
+  private boolean continuedAsNew(Plan plan) {
+    return !client.fetchHistory(plan.workflowId()).getEvents().getFirst().getWorkflowExecutionStartedEventAttributes()
+        .getContinuedExecutionRunId().isEmpty();
+  }
+
+  @Test
+  void aWideFanOutRunsEveryNodeOnceAndKeepsEachRunsHistoryWithinTheBudget() {
+    behaviour = ExecutionWorkflowTest::increment;
+    int width = 1_500;
+    Plan wide = fanOut("wide", width);
+
+    run(wide);
+
+    // n=1: top 2, each fan-out node 3, bottom 1500 * 3 + 1
+    assertThat(calls.getLast()).isEqualTo("ended SUCCEEDED {\"total\":" + (width * 3 + 1) + "} null skipped=[]");
+    assertThat(calls.stream().filter(call -> call.startsWith("dispatch wide/n"))).hasSize(width)
+        .allMatch(call -> call.contains("/1 "));
+    List<WorkflowExecutionHistory> runs = runsOf(wide.workflowId());
+    assertThat(runs).as("the execution continued as new").hasSizeGreaterThan(1);
+    assertThat(runs).allSatisfy(history -> assertThat(history.getEvents()).hasSizeLessThan(2 * ExecutionLoop.HISTORY_BUDGET));
+  }
+
+  @Test
+  void aNodeQueuedForQuotaIsCarriedIntoTheNextRunAndRunsWhenAdmitted() {
+    behaviour = ExecutionWorkflowTest::increment;
+    Plan wide = fanOut("queued", 1_000);
+    heldForQuota.add("queued/n5/1");
+    start(wide);
+    await().atMost(java.time.Duration.ofSeconds(60)).until(() -> continuedAsNew(wide) && calls.contains("dispatch queued/n999/1 {\"x\":2}"));
+    assertThat(calls).noneMatch(call -> call.startsWith("dispatch queued/n5/"));
+
+    client.newWorkflowStub(ExecutionWorkflow.class, wide.workflowId()).admitted("queued/n5/1");
+    client.newUntypedWorkflowStub(wide.workflowId()).getResult(Void.class);
+
+    assertThat(calls).contains("dispatch queued/n5/1 {\"x\":2}", "release queued/n5/1");
+    assertThat(calls.getLast()).isEqualTo("ended SUCCEEDED {\"total\":3001} null skipped=[]");
+  }
+
+  @Test
+  void terminatingAfterTheExecutionContinuedAsNewReleasesWhatItCarriedAndSkipsTheRest() {
+    behaviour = dispatch -> dispatch.nodeId().equals("n7") ? null : increment(dispatch);
+    Plan wide = fanOut("stopped", 1_000);
+    heldForQuota.add("stopped/n5/1");
+    start(wide);
+    await().atMost(java.time.Duration.ofSeconds(60)).until(() -> continuedAsNew(wide) && calls.contains("dispatch stopped/n999/1 {\"x\":2}"));
+
+    client.newWorkflowStub(ExecutionWorkflow.class, wide.workflowId()).terminate("enough");
+    client.newUntypedWorkflowStub(wide.workflowId()).getResult(Void.class);
+
+    assertThat(calls).contains("release stopped/n5/1", "n5:ABORTED", "cancel stopped/n7/1", "n7:ABORTED");
+    assertThat(calls).noneMatch(call -> call.startsWith("dispatch stopped/n5/"));
+    assertThat(calls.getLast()).isEqualTo("ended ABORTED null null skipped=[bottom]");
   }
 }

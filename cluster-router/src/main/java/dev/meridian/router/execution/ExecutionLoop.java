@@ -1,0 +1,579 @@
+package dev.meridian.router.execution;
+
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Runs an execution's DAG as an event loop in the workflow's one thread (ADR 0007): every node is a
+ * small state machine advanced by activity results, signals and timers, never a workflow thread of
+ * its own, so an execution costs bytes per running node and any number of executions share the
+ * worker's threads. When the run's history reaches {@link #HISTORY_BUDGET} events it lets the
+ * activities in flight finish, starts nothing new, and continues as new with the {@link Progress}.
+ * Deterministic: no I/O, no clocks, no randomness, no hash-ordered iteration.
+ */
+final class ExecutionLoop implements ExecutionEngine {
+
+  /**
+   * Events after which a run of the workflow starts nothing new and continues as new once the work in
+   * flight settled. Temporal warns at 10,240 events and refuses at 51,200; what is in flight when the
+   * budget is reached (at most a few events per running node) must fit between the two.
+   */
+  static final int HISTORY_BUDGET = 4_000;
+  /** Events one node's attempt adds over its life in a run: admission, dispatch (3), the end signal, release, the phase. */
+  static final int EVENTS_PER_ATTEMPT = 8;
+  /** Nodes of one execution that may run at once, whatever {@code maxParallelism} asks for. */
+  static final int MAX_CONCURRENT_NODES = 1_000;
+
+  private final Plan plan;
+  private final ExecutionActivities remote;
+  private final ExecutionActivities local;
+  private final int parallelism;
+  private final Dag dag;
+  private final Map<String, String> outputs;
+  private final int runs;
+
+  /** Started, not finished, by node id. */
+  private final Map<String, NodeRun> running = new LinkedHashMap<>();
+  /** The current attempt of every running node, by attempt id (also its admission request id). */
+  private final Map<String, NodeRun> byAttempt = new HashMap<>();
+  /** Queued for quota, in the order they queued. */
+  private final Map<String, NodeRun> awaitingAdmission = new LinkedHashMap<>();
+  /** Nodes whose next step waits for the successor run: nothing new starts once the history budget is reached. */
+  private final List<NodeRun> parked = new ArrayList<>();
+  /** Results of activities, timers and signals, applied one at a time by the loop. */
+  private final Deque<Runnable> steps = new ArrayDeque<>();
+  /** Activity chains not yet finished: a run may continue as new only when none is. */
+  private int inFlight;
+  /** Events this run issued since the history length Temporal reported last changed; that length lags a workflow task. */
+  private long issuedSince;
+  private long lastReportedLength;
+  private boolean draining;
+  private boolean recheckScheduled;
+  private boolean executionAdmitted;
+  private String terminatedBecause;
+  private String stopRunning;
+  private String failedNode;
+  private String failure;
+
+  private ExecutionLoop(Plan plan, ExecutionActivities remote, ExecutionActivities local, Progress carried) {
+    this.plan = plan;
+    this.remote = remote;
+    this.local = local;
+    int asked = plan.maxParallelism() > 0 ? plan.maxParallelism() : Integer.MAX_VALUE;
+    this.parallelism = Math.min(asked, MAX_CONCURRENT_NODES);
+    if (carried == null) {
+      this.dag = new Dag(plan, List.of(), List.of());
+      this.outputs = new HashMap<>();
+      this.runs = 0;
+    } else {
+      this.dag = new Dag(plan, carried.succeeded(), carried.started());
+      this.outputs = new HashMap<>(carried.outputs());
+      this.runs = carried.runs() + 1;
+      this.stopRunning = carried.stopRunning();
+      this.terminatedBecause = carried.terminatedBecause();
+      this.failedNode = carried.failedNode();
+      this.failure = carried.failure();
+    }
+  }
+
+  static ExecutionLoop fresh(Plan plan, ExecutionActivities remote, ExecutionActivities local) {
+    return new ExecutionLoop(plan, remote, local, null);
+  }
+
+  static ExecutionLoop resumed(Plan plan, ExecutionActivities remote, ExecutionActivities local, Progress carried) {
+    return new ExecutionLoop(plan, remote, local, carried);
+  }
+
+  /** The state of one started node between steps. */
+  private static final class NodeRun {
+    final Plan.Node node;
+    final String inputs;
+    final long readyAt;
+    int attempt = 1;
+    int userFailures;
+    int lost;
+    Progress.Stage stage = Progress.Stage.BEGIN;
+    /** Between the stages a run can carry over: an activity of this node is in flight. */
+    boolean busy;
+    long deadline;
+    CancellationScope timer;
+    AttemptOutcome earlyOutcome;
+    boolean admittedEarly;
+
+    NodeRun(Plan.Node node, String inputs, long readyAt) {
+      this.node = node;
+      this.inputs = inputs;
+      this.readyAt = readyAt;
+    }
+  }
+
+  // ---- signals, delivered by the workflow ----
+
+  @Override
+  public void attemptEnded(AttemptOutcome outcome) {
+    steps.add(() -> {
+      charge(1);
+      NodeRun run = byAttempt.get(outcome.attemptId());
+      if (run == null) {
+        return; // a duplicate, or an attempt already given up on
+      }
+      if (run.stage == Progress.Stage.RUNNING && !run.busy && !draining) {
+        settle(run, outcome, null);
+      } else if (run.earlyOutcome == null) {
+        // The agent was quicker than the dispatch activity's answer, or the run is handing over:
+        // the outcome is settled when the dispatch answers, or by the next run.
+        run.earlyOutcome = outcome;
+      }
+    });
+  }
+
+  @Override
+  public void admitted(String requestId) {
+    steps.add(() -> {
+      if (requestId.equals(plan.executionId())) {
+        executionAdmitted = true;
+        return;
+      }
+      NodeRun run = byAttempt.get(requestId);
+      if (run == null) {
+        return;
+      }
+      if (awaitingAdmission.remove(requestId) != null) {
+        run.stage = Progress.Stage.DISPATCH;
+        dispatch(run);
+      } else {
+        run.admittedEarly = true;
+      }
+    });
+  }
+
+  @Override
+  public void terminate(String reason) {
+    steps.add(() -> {
+      if (terminatedBecause == null) {
+        terminatedBecause = reason;
+      }
+    });
+  }
+
+  // ---- the loop ----
+
+  void run(Progress carried) {
+    if (carried == null) {
+      local.executionStarted(plan.org(), plan.executionId());
+      admitExecution();
+    } else {
+      resume(carried.nodes());
+    }
+    while (true) {
+      while (!steps.isEmpty()) {
+        steps.poll().run();
+      }
+      if (stopRunning == null && (terminatedBecause != null || failure != null)) {
+        stop(terminatedBecause != null ? "terminated: " + terminatedBecause : "another node failed");
+      }
+      if (!draining && historyEstimate() >= HISTORY_BUDGET) {
+        draining = true;
+      }
+      if (stopRunning == null && !draining) {
+        int room = (int) Math.max(0, (HISTORY_BUDGET - historyEstimate()) / EVENTS_PER_ATTEMPT);
+        for (Plan.Node node : dag.start(Math.min(parallelism - running.size(), room))) {
+          NodeRun run = new NodeRun(node, DagPlanner.resolve(node.inputs(), plan.inputsJson(), outputs), Workflow.currentTimeMillis());
+          running.put(node.id(), run);
+          begin(run);
+        }
+      }
+      if (running.isEmpty() && steps.isEmpty() && (stopRunning != null || dag.allSucceeded())) {
+        break;
+      }
+      if (draining && inFlight == 0 && steps.isEmpty()) {
+        Workflow.continueAsNew(plan, progress());
+      }
+      Workflow.await(() -> !steps.isEmpty());
+    }
+    end();
+  }
+
+  /**
+   * The execution's own slot among the org's concurrent executions. Only admission signals and
+   * terminate can arrive before it; terminated while waiting, nothing starts.
+   */
+  private void admitExecution() {
+    var request = ExecutionActivities.Admission.execution(plan, Workflow.currentTimeMillis());
+    if (local.requestAdmission(request)) {
+      return;
+    }
+    while (true) {
+      boolean signalled = Workflow.await(ExecutionWorkflowImpl.ADMISSION_RECHECK, () -> !steps.isEmpty());
+      while (!steps.isEmpty()) {
+        steps.poll().run();
+      }
+      if (executionAdmitted || terminatedBecause != null || (!signalled && local.requestAdmission(request))) {
+        return;
+      }
+    }
+  }
+
+  private void resume(List<Progress.NodeState> states) {
+    for (Progress.NodeState state : states) {
+      Plan.Node node = dag.node(state.nodeId());
+      NodeRun run = new NodeRun(node, state.inputsJson(), state.readyAtMillis());
+      run.attempt = state.attempt();
+      run.userFailures = state.userFailures();
+      run.lost = state.lost();
+      run.stage = state.stage();
+      running.put(node.id(), run);
+      switch (state.stage()) {
+        case BEGIN -> begin(run);
+        case DISPATCH -> {
+          byAttempt.put(attemptId(run), run);
+          dispatch(run);
+        }
+        case AWAITING_ADMISSION -> {
+          // Ask again at once: an admission signalled while the runs changed over must not wait for the recheck.
+          byAttempt.put(attemptId(run), run);
+          awaitingAdmission.put(attemptId(run), run);
+          recheck(run);
+          scheduleRecheck();
+        }
+        case RUNNING -> {
+          byAttempt.put(attemptId(run), run);
+          if (state.outcome() != null) {
+            settle(run, state.outcome(), null);
+          } else if (state.deadlineMillis() > 0) {
+            startTimer(run, Math.max(0, state.deadlineMillis() - Workflow.currentTimeMillis()));
+          }
+        }
+      }
+    }
+  }
+
+  private Progress progress() {
+    List<Progress.NodeState> nodes = new ArrayList<>();
+    for (NodeRun run : running.values()) {
+      nodes.add(new Progress.NodeState(run.node.id(), run.inputs, run.readyAt, run.attempt, run.userFailures, run.lost,
+          run.stage, run.deadline, run.stage == Progress.Stage.RUNNING ? run.earlyOutcome : null));
+    }
+    Map<String, String> kept = new TreeMap<>();
+    outputs.forEach((node, json) -> {
+      if (dag.hasWaitingReaders(node) || readByExecutionOutputs(node)) {
+        kept.put(node, json);
+      }
+    });
+    return new Progress(runs, dag.started(), dag.succeededNodes(), kept, nodes, stopRunning, terminatedBecause, failedNode, failure);
+  }
+
+  private boolean readByExecutionOutputs(String node) {
+    return plan.outputs().values().stream().anyMatch(binding -> node.equals(binding.fromNode()));
+  }
+
+  // ---- one node ----
+
+  /** The node's next attempt: admission, then dispatch. */
+  private void begin(NodeRun run) {
+    run.stage = Progress.Stage.BEGIN;
+    if (stopRunning != null) {
+      report(run, "ABORTED", stopRunning, Result.ABORTED, null);
+      return;
+    }
+    if (draining) {
+      parked.add(run);
+      return;
+    }
+    run.earlyOutcome = null;
+    run.admittedEarly = false;
+    byAttempt.put(attemptId(run), run);
+    run.busy = true;
+    charge(1);
+    then(Async.function(local::requestAdmission, admissionOf(run)), admitted -> {
+      run.busy = false;
+      if (admitted || run.admittedEarly) {
+        run.stage = Progress.Stage.DISPATCH;
+        dispatch(run);
+      } else if (stopRunning != null) {
+        abortBeforeDispatch(run);
+      } else {
+        run.stage = Progress.Stage.AWAITING_ADMISSION;
+        awaitingAdmission.put(attemptId(run), run);
+        scheduleRecheck();
+      }
+    });
+  }
+
+  /**
+   * Every node still queued for quota asks the ledger again now and then: admissions are signalled,
+   * and this covers one lost between the admission's commit and the signal. One timer for all of them.
+   */
+  private void scheduleRecheck() {
+    if (recheckScheduled) {
+      return;
+    }
+    recheckScheduled = true;
+    whenFired(Workflow.newTimer(ExecutionWorkflowImpl.ADMISSION_RECHECK), () -> {
+      recheckScheduled = false;
+      if (draining) {
+        return; // the successor run asks again for every node still queued
+      }
+      for (NodeRun run : List.copyOf(awaitingAdmission.values())) {
+        recheck(run);
+      }
+      if (!awaitingAdmission.isEmpty()) {
+        scheduleRecheck();
+      }
+    });
+  }
+
+  private void recheck(NodeRun run) {
+    String attemptId = attemptId(run);
+    charge(1);
+    then(Async.function(local::requestAdmission, admissionOf(run)), admitted -> {
+      if (admitted && awaitingAdmission.get(attemptId) == run && attemptId.equals(attemptId(run))) {
+        awaitingAdmission.remove(attemptId);
+        run.stage = Progress.Stage.DISPATCH;
+        dispatch(run);
+      }
+    });
+  }
+
+  private void dispatch(NodeRun run) {
+    if (stopRunning != null) {
+      abortBeforeDispatch(run);
+      return;
+    }
+    if (draining) {
+      parked.add(run);
+      return;
+    }
+    run.busy = true;
+    var dispatch = dispatchOf(run);
+    charge(3);
+    then(Async.procedure(remote::dispatch, dispatch), ignored -> {
+      run.busy = false;
+      run.stage = Progress.Stage.RUNNING;
+      if (run.node.task().timeoutSeconds() > 0) {
+        startTimer(run, Duration.ofSeconds(run.node.task().timeoutSeconds()).plus(ExecutionWorkflowImpl.SILENCE_GRACE).toMillis());
+      }
+      if (run.earlyOutcome != null) {
+        settle(run, run.earlyOutcome, null);
+      } else if (stopRunning != null) {
+        settle(run, null, stopRunning);
+      }
+    }, error -> {
+      run.busy = false;
+      String reason = error instanceof ActivityFailure failure && failure.getCause() instanceof ApplicationFailure cause
+          ? cause.getOriginalMessage() : error.getMessage();
+      release(run, () -> report(run, "FAILED", reason, Result.FAILED, "node '" + run.node.id() + "' cannot be placed: " + reason));
+    });
+  }
+
+  /** Admitted (or queued) but never dispatched: the reservation goes back and the node ends aborted. */
+  private void abortBeforeDispatch(NodeRun run) {
+    release(run, () -> report(run, "ABORTED", stopRunning, Result.ABORTED, null));
+  }
+
+  private void startTimer(NodeRun run, long millis) {
+    run.deadline = Workflow.currentTimeMillis() + millis;
+    String attemptId = attemptId(run);
+    charge(2);
+    run.timer = Workflow.newCancellationScope(() -> whenFired(Workflow.newTimer(Duration.ofMillis(millis)), () -> {
+      // While the run hands over, the successor starts this timer again with what is left of it.
+      if (byAttempt.get(attemptId) == run && run.stage == Progress.Stage.RUNNING && !run.busy && !draining) {
+        settle(run, null, null);
+      }
+    }));
+    run.timer.run();
+  }
+
+  /**
+   * The attempt is over: it ended ({@code outcome}), was stopped ({@code stoppedBecause}), or stayed
+   * silent past its timeout (both null). Its reservation goes back, a cluster still running it is
+   * told to stop, and the node succeeds, fails, or tries again.
+   */
+  private void settle(NodeRun run, AttemptOutcome outcome, String stoppedBecause) {
+    run.busy = true;
+    run.deadline = 0;
+    if (run.timer != null) {
+      run.timer.cancel();
+      run.timer = null;
+    }
+    release(run, () -> {
+      if (outcome == null) {
+        String reason = stoppedBecause != null ? stoppedBecause : "no result within the task's timeout";
+        charge(3);
+        then(Async.procedure(remote::cancelAttempt, plan.org(), attemptId(run), reason), ignored -> {
+          if (stoppedBecause != null) {
+            report(run, "ABORTED", stoppedBecause, Result.ABORTED, null);
+          } else {
+            decide(run, new AttemptOutcome(attemptId(run), AttemptOutcome.Kind.FAILED, null, null, reason, List.of()));
+          }
+        });
+      } else {
+        decide(run, outcome);
+      }
+    });
+  }
+
+  private void decide(NodeRun run, AttemptOutcome outcome) {
+    switch (outcome.kind()) {
+      case SUCCEEDED -> {
+        outputs.put(run.node.id(), outcome.outputsJson() == null ? "{}" : outcome.outputsJson());
+        report(run, "SUCCEEDED", null, Result.SUCCEEDED, null);
+      }
+      case ABORTED -> report(run, "ABORTED", outcome.reason(), stopRunning != null ? Result.ABORTED : Result.FAILED,
+          ThreadPerNodeExecution.describe(run.node, run.attempt, outcome));
+      case LOST -> retryOrFail(run, outcome, ++run.lost > ExecutionWorkflowImpl.SYSTEM_RETRIES);
+      case FAILED -> retryOrFail(run, outcome, ++run.userFailures > run.node.task().retries());
+    }
+  }
+
+  private void retryOrFail(NodeRun run, AttemptOutcome outcome, boolean spent) {
+    if (spent) {
+      report(run, "FAILED", outcome.reason(), Result.FAILED, ThreadPerNodeExecution.describe(run.node, run.attempt, outcome));
+      return;
+    }
+    byAttempt.remove(attemptId(run));
+    run.busy = false;
+    run.attempt++;
+    begin(run);
+  }
+
+  private enum Result { SUCCEEDED, FAILED, ABORTED }
+
+  /** Records the node's phase in the read model, then applies how it finished to the DAG. */
+  private void report(NodeRun run, String phase, String reason, Result result, String error) {
+    run.busy = true;
+    charge(1);
+    then(Async.procedure(local::nodeChanged, plan.org(), plan.executionId(), run.node.id(), phase, reason), ignored -> {
+      running.remove(run.node.id());
+      byAttempt.remove(attemptId(run));
+      switch (result) {
+        case SUCCEEDED -> dag.succeeded(run.node.id());
+        case FAILED -> {
+          if (failure == null) {
+            failedNode = run.node.id();
+            failure = error;
+          }
+        }
+        case ABORTED -> { }
+      }
+    });
+  }
+
+  private void release(NodeRun run, Runnable next) {
+    run.busy = true;
+    charge(1);
+    then(Async.procedure(local::releaseAdmission, plan.org(), attemptId(run)), ignored -> next.run());
+  }
+
+  /** Stops the execution: queued nodes leave the queue, running attempts are cancelled, nothing new starts. */
+  private void stop(String reason) {
+    stopRunning = reason;
+    for (NodeRun run : List.copyOf(awaitingAdmission.values())) {
+      awaitingAdmission.remove(attemptId(run));
+      run.busy = true;
+      abortBeforeDispatch(run);
+    }
+    for (NodeRun run : List.copyOf(running.values())) {
+      if (run.stage == Progress.Stage.RUNNING && !run.busy) {
+        settle(run, null, reason);
+      }
+    }
+    for (NodeRun run : List.copyOf(parked)) {
+      parked.remove(run);
+      if (run.stage == Progress.Stage.BEGIN) {
+        report(run, "ABORTED", reason, Result.ABORTED, null);
+      } else {
+        abortBeforeDispatch(run);
+      }
+    }
+  }
+
+  private void end() {
+    List<String> skipped = dag.notStarted();
+    ExecutionActivities.Ending ending;
+    if (terminatedBecause != null) {
+      ending = new ExecutionActivities.Ending(plan.org(), plan.executionId(), "ABORTED", null, "TERMINATED", terminatedBecause, null, skipped);
+    } else if (failure != null) {
+      ending = new ExecutionActivities.Ending(plan.org(), plan.executionId(), "FAILED", null, "TASK_FAILED", failure, failedNode, skipped);
+    } else {
+      ending = new ExecutionActivities.Ending(plan.org(), plan.executionId(), "SUCCEEDED",
+          DagPlanner.resolve(plan.outputs(), plan.inputsJson(), outputs), null, null, null, skipped);
+    }
+    local.executionEnded(ending);
+  }
+
+  // ---- plumbing ----
+
+  private void charge(int events) {
+    issuedSince += events;
+  }
+
+  /** The history's length as far as this run knows it: what Temporal last reported plus what was issued since. */
+  private long historyEstimate() {
+    long reported = Workflow.getInfo().getHistoryLength();
+    if (reported != lastReportedLength) {
+      lastReportedLength = reported;
+      issuedSince = 0;
+    }
+    return reported + issuedSince;
+  }
+
+  /** Applies {@code next} to the activity's result on the loop; the chain counts as in flight until then. */
+  private <T> void then(Promise<T> promise, Consumer<T> next) {
+    then(promise, next, error -> {
+      throw error;
+    });
+  }
+
+  private <T> void then(Promise<T> promise, Consumer<T> next, Consumer<RuntimeException> onError) {
+    inFlight++;
+    promise.handle((value, error) -> {
+      steps.add(() -> {
+        inFlight--;
+        if (error != null) {
+          onError.accept(error);
+        } else {
+          next.accept(value);
+        }
+      });
+      return null;
+    });
+  }
+
+  /** Runs {@code next} when the timer fires; a cancelled timer does nothing. Timers are not in flight: a run continues as new over them. */
+  private void whenFired(Promise<Void> timer, Runnable next) {
+    timer.handle((value, error) -> {
+      if (error == null) {
+        steps.add(next);
+      }
+      return null;
+    });
+  }
+
+  private String attemptId(NodeRun run) {
+    return ExecutionActivities.Dispatch.attemptId(plan.executionId(), run.node.id(), run.attempt);
+  }
+
+  private ExecutionActivities.Dispatch dispatchOf(NodeRun run) {
+    return new ExecutionActivities.Dispatch(plan.org(), plan.project(), plan.domain(), plan.executionId(), run.node.id(),
+        run.attempt, run.node.task(), run.inputs, plan.clusterLabels(), run.attempt == 1 ? run.readyAt : Workflow.currentTimeMillis());
+  }
+
+  private ExecutionActivities.Admission admissionOf(NodeRun run) {
+    return ExecutionActivities.Admission.task(dispatchOf(run), plan.priority(), run.readyAt);
+  }
+}
