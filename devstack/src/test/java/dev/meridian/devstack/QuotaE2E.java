@@ -256,6 +256,40 @@ class QuotaE2E {
   }
 
   @Test
+  void fiftyConcurrentLaunchesIntoAQueueOfTenAcceptExactlyTenAndCreateNothingElse(LocalStackExtension.Tenant tenant) throws Exception {
+    cluster(tenant, 4, Duration.ofSeconds(60));
+    registerGpuFan(tenant, tenant.scope(), 1);
+    assertThat(tenant.api().put(quota(tenant), Map.of("gpus", Map.of("nvidia-h100", 1), "maxQueuedExecutions", 10,
+        "requestsPerSecond", 500)).status()).isEqualTo(200);
+    Map<String, Object> fan = Map.of("workflow", Map.of("name", "fan", "version", "1"));
+    String running = ExecutionE2E.launch(tenant, fan);
+    await().atMost(Duration.ofSeconds(20)).until(() -> tenant.api().get(tenant.execution(running)).body().get("phase").asString().equals("RUNNING"));
+
+    List<Integer> statuses;
+    try (var launches = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      var gate = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<Integer>> futures = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        futures.add(launches.submit(() -> {
+          gate.await();
+          return tenant.api().post(tenant.scope() + "/executions", fan).status();
+        }));
+      }
+      gate.countDown();
+      statuses = new ArrayList<>();
+      for (var future : futures) {
+        statuses.add(future.get());
+      }
+    }
+
+    assertThat(statuses.stream().filter(status -> status == 201)).as("accepted: %s", statuses).hasSize(10);
+    assertThat(statuses.stream().filter(status -> status == 429)).hasSize(40);
+    JsonNode listed = tenant.api().get(tenant.scope() + "/executions?limit=100").body().get("items");
+    assertThat(listed).as("the running one and the ten queued, nothing half-created").hasSize(11);
+    assertThat(listed.valueStream().filter(e -> e.get("phase").asString().equals("QUEUED"))).hasSize(10);
+  }
+
+  @Test
   void aHigherPriorityExecutionsTasksAreAdmittedBeforeOlderOnes(LocalStackExtension.Tenant tenant) {
     cluster(tenant, 4, Duration.ofSeconds(2));
     registerGpuFan(tenant, tenant.scope(), 1);

@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.Limits;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
@@ -35,8 +36,6 @@ final class ExecutionLoop implements ExecutionEngine {
   static final int HISTORY_BUDGET = 4_000;
   /** Events one node's attempt adds over its life in a run: admission, dispatch (3), the end signal, release, the phase. */
   static final int EVENTS_PER_ATTEMPT = 8;
-  /** Nodes of one execution that may run at once, whatever {@code maxParallelism} asks for. */
-  static final int MAX_CONCURRENT_NODES = 1_000;
 
   private final Plan plan;
   private final ExecutionActivities remote;
@@ -74,7 +73,7 @@ final class ExecutionLoop implements ExecutionEngine {
     this.remote = remote;
     this.local = local;
     int asked = plan.maxParallelism() > 0 ? plan.maxParallelism() : Integer.MAX_VALUE;
-    this.parallelism = Math.min(asked, MAX_CONCURRENT_NODES);
+    this.parallelism = Math.min(asked, Limits.MAX_CONCURRENT_NODES);
     if (carried == null) {
       this.dag = new Dag(plan, List.of(), List.of());
       this.outputs = new HashMap<>();

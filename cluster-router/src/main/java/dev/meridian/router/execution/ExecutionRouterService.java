@@ -33,10 +33,7 @@ import dev.meridian.tenancy.TenantContext;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowNotFoundException;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -48,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
@@ -68,9 +66,10 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
   private final AdmissionLedger ledger;
   private final QuotaCache quotas;
   private final QueueDrain drain;
+  private final PendingStarts pending;
 
   ExecutionRouterService(ExecutionStore store, WorkflowClient temporal, TransactionTemplate transactions, ConnectedAgents agents,
-      AdmissionLedger ledger, QuotaCache quotas, QueueDrain drain) {
+      AdmissionLedger ledger, QuotaCache quotas, QueueDrain drain, PendingStarts pending) {
     this.store = store;
     this.temporal = temporal;
     this.transactions = transactions;
@@ -78,12 +77,14 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
     this.ledger = ledger;
     this.quotas = quotas;
     this.drain = drain;
+    this.pending = pending;
   }
 
   /**
-   * The read-model row and the workflow are created together: the row is inserted in a transaction
-   * that commits only after Temporal accepted the workflow. With an idempotency key the execution
-   * id is derived from it, so a retry after a crash between the two finds the same workflow.
+   * The read-model row and a pending start (the outbox, ADR 0008) are inserted in one short
+   * transaction; the workflow is started after it committed, outside any lock. A crash between the
+   * two leaves the start pending, and the sweeper (or a retry with the same idempotency key, whose
+   * execution id is derived from the key) starts it.
    */
   @Override
   public void startExecution(StartExecutionRequest request, StreamObserver<StartExecutionResponse> response) {
@@ -93,6 +94,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
       if (key != null) {
         var existing = store.findByIdempotencyKey(scope.getOrg(), key);
         if (existing.isPresent()) {
+          pending.startIfPending(scope.getOrg(), existing.get().id());
           reply(response, existing.get().requestHash().equals(request.getRequestHash())
               ? StartExecutionResponse.newBuilder().setStarted(toProto(existing.get())).build()
               : StartExecutionResponse.newBuilder().setIdempotencyConflict(
@@ -132,15 +134,17 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
                   : request.getLaunchPlanName() + ":" + request.getLaunchPlanVersion(),
               request.getInputsJson(), key, request.getRequestHash(), plan.nodes().stream().map(Plan.Node::id).toList());
           Execution inserted = toProto(store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), id).orElseThrow());
-          startWorkflow(plan);
+          pending.record(plan);
           return StartExecutionResponse.newBuilder().setStarted(inserted).build();
         });
         if (created.hasStarted()) {
+          pending.start(plan);
           log.info("started execution {} of {}:{}", id, request.getPlan().getWorkflowName(), request.getPlan().getWorkflowVersion());
         }
       } catch (DuplicateKeyException raced) {
         // A concurrent request with the same key won; answer as a replay would.
         var winner = store.findByIdempotencyKey(scope.getOrg(), key).orElseThrow();
+        pending.startIfPending(scope.getOrg(), winner.id());
         reply(response, StartExecutionResponse.newBuilder().setStarted(toProto(winner)).build());
         return;
       }
@@ -151,7 +155,8 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
   /**
    * Refuses a launch when the org or the project already has as many queued executions as its quota
    * allows. Checked under the org's lock in the creating transaction, so concurrent launches cannot
-   * both take the last place.
+   * both take the last place; the transaction holds it for a count and an insert, never across a
+   * call to another service.
    */
   private Optional<OverLimit> queueFull(Scope scope, QuotaCache.Limits limits) {
     Integer projectLimit = limits.maxQueuedByProject().get(scope.getProject());
@@ -203,19 +208,6 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
     reply(response, usage.setReserved(orgReserved).build());
   }
 
-  private void startWorkflow(Plan plan) {
-    ExecutionWorkflow workflow = temporal.newWorkflowStub(ExecutionWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(plan.workflowId())
-        .setTaskQueue(ExecutionWorkflow.TASK_QUEUE)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-        .build());
-    try {
-      WorkflowClient.start(workflow::run, plan, null);
-    } catch (WorkflowExecutionAlreadyStarted alreadyStarted) {
-      log.info("workflow {} was already started by an earlier attempt of this request", plan.workflowId());
-    }
-  }
-
   @Override
   public void getExecution(GetExecutionRequest request, StreamObserver<Execution> response) {
     Scope scope = request.getScope();
@@ -254,8 +246,9 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
   }
 
   /**
-   * Signals the workflow and waits briefly for it to record the end, so the answer usually shows
-   * {@code ABORTED}; a terminal execution is returned unchanged.
+   * Signals the workflow and waits up to ten seconds for it to end (Temporal's long poll for the
+   * result, on no thread of ours), so the answer usually shows {@code ABORTED}; a terminal execution
+   * is returned unchanged.
    */
   @Override
   public void terminateExecution(TerminateExecutionRequest request, StreamObserver<Execution> response) {
@@ -265,25 +258,22 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
       response.onError(Status.NOT_FOUND.withDescription("execution '" + request.getExecutionId() + "' not found").asRuntimeException());
       return;
     }
-    if (row.get().endedAt() == null) {
-      try {
-        temporal.newWorkflowStub(ExecutionWorkflow.class, Plan.workflowId(scope.getOrg(), request.getExecutionId()))
-            .terminate(request.getReason());
-      } catch (WorkflowNotFoundException ended) {
-        log.debug("execution {} ended before it could be terminated", request.getExecutionId());
-      }
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      while (System.nanoTime() < deadline && store.find(scope.getOrg(), scope.getProject(), scope.getDomain(),
-          request.getExecutionId()).orElseThrow().endedAt() == null) {
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
+    Runnable answer = () -> reply(response,
+        toProto(store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), request.getExecutionId()).orElseThrow()));
+    if (row.get().endedAt() != null) {
+      answer.run();
+      return;
     }
-    reply(response, toProto(store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), request.getExecutionId()).orElseThrow()));
+    String workflowId = Plan.workflowId(scope.getOrg(), request.getExecutionId());
+    try {
+      temporal.newWorkflowStub(ExecutionWorkflow.class, workflowId).terminate(request.getReason());
+    } catch (WorkflowNotFoundException ended) {
+      log.debug("execution {} ended before it could be terminated", request.getExecutionId());
+      answer.run();
+      return;
+    }
+    temporal.newUntypedWorkflowStub(workflowId).getResultAsync(10, TimeUnit.SECONDS, Void.class)
+        .whenComplete((ended, notYet) -> answer.run());
   }
 
   /** Short, URL-safe, lower-case ids: {@code x} and 18 base-32 characters of a SHA-256. */

@@ -42,10 +42,11 @@ public class ExecutionStore {
         """).param("org", org).param("id", id).param("project", project).param("domain", domain)
         .param("wf", workflowName).param("wfv", workflowVersion).param("lp", launchPlan).param("inputs", inputsJson)
         .param("key", idempotencyKey).param("hash", requestHash).update();
-    for (int i = 0; i < nodeIds.size(); i++) {
-      jdbc.sql("insert into nodes (org_id, execution_id, node_id, position, phase) values (:org, :id, :node, :pos, 'QUEUED')")
-          .param("org", org).param("id", id).param("node", nodeIds.get(i)).param("pos", i).update();
-    }
+    // One statement for all nodes: a 2,000-node launch is one round trip, not 2,000.
+    jdbc.sql("""
+        insert into nodes (org_id, execution_id, node_id, position, phase)
+        select :org, :id, node, position - 1, 'QUEUED' from unnest(cast(:nodes as text[])) with ordinality as t(node, position)
+        """).param("org", org).param("id", id).param("nodes", nodeIds.toArray(String[]::new)).update();
   }
 
   Optional<ExecutionRow> findByIdempotencyKey(String org, String key) {

@@ -39,10 +39,12 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
           .setRetryOptions(FOREVER.toBuilder().setDoNotRetry(ExecutionActivities.UNPLACEABLE).build()).build());
   /**
    * Read-model and ledger writes: local activities, one marker event each instead of three events
-   * and a round trip through Temporal's task queue.
+   * and a round trip through Temporal's task queue. A local activity without a schedule-to-close
+   * timeout (or a maximum of attempts) is never retried, whatever its retry options say.
    */
   private final ExecutionActivities local = Workflow.newLocalActivityStub(ExecutionActivities.class,
-      LocalActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).setRetryOptions(FOREVER).build());
+      LocalActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).setScheduleToCloseTimeout(Duration.ofDays(7))
+          .setRetryOptions(FOREVER).build());
 
   private ExecutionEngine engine;
   /** Signals that arrive before {@link #run} chose the engine. */

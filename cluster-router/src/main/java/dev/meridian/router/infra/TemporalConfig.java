@@ -12,6 +12,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import java.util.List;
@@ -39,12 +40,19 @@ class TemporalConfig {
   }
 
   @Bean(destroyMethod = "shutdownNow")
-  WorkerFactory workerFactory(WorkflowClient client, ExecutionActivities activities) {
-    WorkerFactory factory = WorkerFactory.newInstance(client);
+  WorkerFactory workerFactory(WorkflowClient client, ExecutionActivities activities, TemporalProperties properties) {
+    var sizes = properties.worker();
+    WorkerFactory factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder()
+        .setWorkflowCacheSize(sizes.cachedExecutions())
+        .setMaxWorkflowThreadCount(sizes.workflowThreads())
+        .build());
     Worker worker = factory.newWorker(ExecutionWorkflow.TASK_QUEUE, WorkerOptions.newBuilder()
         // Temporal's test server never times out a dead worker's sticky queue: without this a
         // workflow hangs forever after its worker crashed.
         .setStickyQueueScheduleToStartTimeout(Duration.ZERO)
+        .setMaxConcurrentWorkflowTaskExecutionSize(sizes.concurrentWorkflowTasks())
+        .setMaxConcurrentActivityExecutionSize(sizes.concurrentActivities())
+        .setMaxConcurrentLocalActivityExecutionSize(sizes.concurrentLocalActivities())
         .build());
     worker.registerWorkflowImplementationTypes(ExecutionWorkflowImpl.class);
     worker.registerActivitiesImplementations(activities);

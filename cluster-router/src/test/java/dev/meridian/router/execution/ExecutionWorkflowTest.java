@@ -41,9 +41,16 @@ class ExecutionWorkflowTest {
   private Function<ExecutionActivities.Dispatch, AttemptOutcome> behaviour;
   /** Requests admission holds back until a test signals them; all others are admitted at once. */
   private final Set<String> heldForQuota = ConcurrentHashMap.newKeySet();
+  /** How many times the read model still answers that the execution is not there yet. */
+  private final java.util.concurrent.atomic.AtomicInteger notYetVisible = new java.util.concurrent.atomic.AtomicInteger();
 
   final class FakeAgent implements ExecutionActivities {
-    @Override public void executionStarted(String org, String executionId) { calls.add("started"); }
+    @Override public void executionStarted(String org, String executionId) {
+      calls.add("started");
+      if (notYetVisible.getAndDecrement() > 0) {
+        throw io.temporal.failure.ApplicationFailure.newFailure("not in the read model yet", "NotYetVisible");
+      }
+    }
     @Override public void nodeChanged(String org, String executionId, String nodeId, String phase, String reason) {
       calls.add(nodeId + ":" + phase);
     }
@@ -152,6 +159,17 @@ class ExecutionWorkflowTest {
     if (Boolean.getBoolean("meridian.recordHistories")) {
       Files.writeString(Path.of("src/test/resources/histories/diamond-v" + CURRENT_HISTORY_VERSION + ".json"), history);
     }
+  }
+
+  @Test
+  void aReadModelWriteThatFailsIsRetriedUntilItSucceeds() {
+    behaviour = ExecutionWorkflowTest::increment;
+    notYetVisible.set(2);
+
+    run(DIAMOND);
+
+    assertThat(calls.stream().filter("started"::equals)).hasSize(3);
+    assertThat(calls.getLast()).isEqualTo("ended SUCCEEDED {\"total\":7} null skipped=[]");
   }
 
   @Test

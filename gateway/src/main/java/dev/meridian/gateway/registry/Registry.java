@@ -6,6 +6,7 @@ import dev.meridian.gateway.api.Outcome;
 import dev.meridian.gateway.api.Refusal;
 import dev.meridian.gateway.project.Projects;
 import dev.meridian.gateway.project.Scope;
+import dev.meridian.workflow.Limits;
 import dev.meridian.workflow.TypedInterface;
 import dev.meridian.workflow.Violation;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ public class Registry {
     if (overrides != null) {
       overrides.onlyKnown(Set.of("clusterLabels", "maxParallelism", "priority"));
       overrides.stringMap("clusterLabels");
-      overrides.integer("maxParallelism", 0, 1, 10_000);
+      overrides.integer("maxParallelism", 0, 1, Limits.MAX_CONCURRENT_NODES);
       overrides.integer("priority", 0, -1000, 1000);
     }
     if (plan.get("schedule") != null) {

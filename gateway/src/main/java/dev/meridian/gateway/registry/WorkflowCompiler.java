@@ -1,6 +1,7 @@
 package dev.meridian.gateway.registry;
 
 import dev.meridian.gateway.api.Fields;
+import dev.meridian.workflow.Limits;
 import dev.meridian.workflow.LiteralType;
 import dev.meridian.workflow.TypedInterface;
 import dev.meridian.workflow.ValueChecker;
@@ -39,8 +40,7 @@ final class WorkflowCompiler {
   record Compiled(String name, String version, TypedInterface typedInterface, List<CompiledNode> nodes,
       Map<String, Binding> outputs, int maxParallelism, List<Edge> edges) {}
 
-  /** Beyond this a workflow is refused at registration; wide fan-outs belong in map tasks. */
-  static final int MAX_NODES = 10_000;
+  static final int MAX_NODES = Limits.MAX_NODES;
 
   private WorkflowCompiler() {}
 
@@ -51,7 +51,7 @@ final class WorkflowCompiler {
     String name = workflow.name("name");
     String version = workflow.name("version");
     TypedInterface typed = TypedInterface.parse(workflow.get("interface"), "/interface", violations);
-    int maxParallelism = workflow.integer("maxParallelism", 0, 1, 10_000);
+    int maxParallelism = workflow.integer("maxParallelism", 0, 1, Limits.MAX_CONCURRENT_NODES);
 
     JsonNode nodesJson = workflow.get("nodes");
     if (nodesJson == null || !nodesJson.isArray() || nodesJson.isEmpty()) {

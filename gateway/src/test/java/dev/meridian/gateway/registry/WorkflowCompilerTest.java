@@ -3,6 +3,7 @@ package dev.meridian.gateway.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meridian.gateway.api.Json;
+import dev.meridian.workflow.Limits;
 import dev.meridian.workflow.Violation;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,13 @@ class WorkflowCompilerTest {
     assertThat(compiled).get().satisfies(c -> assertThat(c.edges()).containsExactlyInAnyOrder(
         new WorkflowCompiler.Edge("top", "left"), new WorkflowCompiler.Edge("left", "bottom"),
         new WorkflowCompiler.Edge("right", "bottom")));
+  }
+
+  @Test
+  void refusesMoreConcurrentNodesThanAnExecutionMayRunAtTheField() {
+    String wide = DIAMOND.replace("\"name\":\"d\",", "\"name\":\"d\",\"maxParallelism\":" + (Limits.MAX_CONCURRENT_NODES + 1) + ",");
+
+    assertThat(violations(wide)).containsExactly(new Violation("/maxParallelism", "maxParallelism must be an integer from 1 to 1000"));
   }
 
   @Test
