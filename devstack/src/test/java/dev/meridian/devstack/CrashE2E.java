@@ -77,7 +77,9 @@ class CrashE2E {
     assertThat(execution.get("outputs").get("y").asInt()).isEqualTo(13);
     JsonNode second = execution.get("nodes").get(1).get("attempts");
     assertThat(second).extracting(a -> a.get("phase").asString()).containsExactly("LOST", "SUCCEEDED");
-    assertThat(second.get(0).get("reason").asString()).contains("restarted");
+    // The restarted agent reports what it lost; on a loaded machine its JVM may start after the
+    // router already declared the cluster lost (8 s of silence in the local stack). Either is LOST.
+    assertThat(second.get(0).get("reason").asString()).containsAnyOf("restarted", "has not been heard from");
     assertThat(execution.get("nodes").get(0).get("attempts")).hasSize(1);
     assertThat(execution.get("nodes").get(2).get("attempts")).hasSize(1);
   }

@@ -114,7 +114,7 @@ public final class LoadHarness {
           long ready = assignment.getReadyAt().getSeconds() * 1000 + assignment.getReadyAt().getNanos() / 1_000_000;
           assigned.add(new Assigned(assignment.getExecutionId(), now - ready, now));
         })) {
-      awaitConnected(api, agents);
+      awaitConnected(api, "bench", agents);
       launch(api, scope, 5);
       awaitIdle(api, scope);
 
@@ -165,11 +165,11 @@ public final class LoadHarness {
     throw new IllegalStateException("executions still running 5 minutes after their tasks were assigned");
   }
 
-  private static void awaitConnected(MeridianClient api, int agents) throws InterruptedException {
+  static void awaitConnected(MeridianClient api, String org, int agents) throws InterruptedException {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
     while (Instant.now().isBefore(deadline)) {
       long connected = 0;
-      for (var cluster : api.get("/api/v1/orgs/bench/clusters").body().get("items")) {
+      for (var cluster : api.get("/api/v1/orgs/" + org + "/clusters").body().get("items")) {
         if (cluster.get("status").asString().equals("CONNECTED")) {
           connected++;
         }
@@ -183,7 +183,7 @@ public final class LoadHarness {
   }
 
   /** Workflow starts per second straight through the Temporal SDK, the floor under every execution we start. */
-  private static double temporalStartRate(LocalStack stack, int starts) throws Exception {
+  static double temporalStartRate(LocalStack stack, int starts) throws Exception {
     var identity = stack.ca().identity("cluster-router");
     WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
         .setTarget(stack.infrastructure().temporal().target())
@@ -206,11 +206,11 @@ public final class LoadHarness {
     }
   }
 
-  private static double percentile(long[] sorted, double p) {
+  static double percentile(long[] sorted, double p) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
   }
 
-  private static MeridianClient.Response check(MeridianClient.Response response, int status) {
+  static MeridianClient.Response check(MeridianClient.Response response, int status) {
     if (response.status() != status) {
       throw new IllegalStateException("expected " + status + " but got " + response.status() + ": " + response.body());
     }
