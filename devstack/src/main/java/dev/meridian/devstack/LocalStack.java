@@ -57,7 +57,34 @@ public final class LocalStack implements AutoCloseable {
    * @param repository the checkout, whose modules' {@code target/} hold the service jars
    * @param lostAfter how long a silent agent's attempts wait before they are declared lost
    */
-  public record Options(Path home, Path repository, Layout layout, boolean keepData, Duration lostAfter) {}
+  /**
+   * @param jvm how the services' JVMs are tuned: for start-up (tests) or for throughput (the
+   *     local stack people use, and the benchmarks); docs/benchmarks.md compares the two
+   */
+  public record Options(Path home, Path repository, Layout layout, boolean keepData, Duration lostAfter, ServiceJvm jvm) {
+
+    public Options(Path home, Path repository, Layout layout, boolean keepData, Duration lostAfter) {
+      this(home, repository, layout, keepData, lostAfter, ServiceJvm.STARTUP);
+    }
+  }
+
+  /** JVM flags of the services and agents the stack starts. */
+  public enum ServiceJvm {
+    /** C1 only and small heaps: each service is up in seconds; what the end-to-end tests use. */
+    STARTUP(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto")),
+    /** The full tiered JIT and room for many executions in flight: slower to start, several times the throughput. */
+    THROUGHPUT(List.of("-Xmx1g", "-XX:+UseSerialGC", "-Xshare:auto"));
+
+    private final List<String> flags;
+
+    ServiceJvm(List<String> flags) {
+      this.flags = flags;
+    }
+
+    public List<String> flags() {
+      return flags;
+    }
+  }
 
   private final Options options;
   private final Infrastructure infrastructure;
@@ -272,7 +299,8 @@ public final class LocalStack implements AutoCloseable {
         "--spring.kafka.bootstrap-servers=" + infrastructure.kafka().bootstrapServers()));
     args.addAll(agent.args());
     Path jar = options.repository().resolve("execution-agent").resolve("target").resolve("execution-agent-" + VERSION + "-exec.jar");
-    return new ServiceProcess(name, jar, args, Map.of("MERIDIAN_AGENT_TOKEN", token), options.home().resolve("logs").resolve(name + ".log"), null);
+    return new ServiceProcess(name, jar, options.jvm().flags(), args, Map.of("MERIDIAN_AGENT_TOKEN", token),
+        options.home().resolve("logs").resolve(name + ".log"), null);
   }
 
   /** Connects one more agent, for a cluster registered through the API with {@code token}. */
@@ -321,7 +349,7 @@ public final class LocalStack implements AutoCloseable {
 
   private ServiceProcess service(String module, Path logs, Integer healthPort, List<String> args, Map<String, String> secrets) {
     Path jar = options.repository().resolve(module).resolve("target").resolve(module + "-" + VERSION + "-exec.jar");
-    return new ServiceProcess(module, jar, args, secrets, logs.resolve(module + ".log"), healthPort);
+    return new ServiceProcess(module, jar, options.jvm().flags(), args, secrets, logs.resolve(module + ".log"), healthPort);
   }
 
   public ServiceProcess service(String name) {

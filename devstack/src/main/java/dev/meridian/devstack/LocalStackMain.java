@@ -26,7 +26,10 @@ public final class LocalStackMain {
     Files.deleteIfExists(home.resolve("failed"));
     LocalStack stack;
     try {
-      stack = LocalStack.start(new LocalStack.Options(home, repository, LocalStack.Layout.fixed(), true, Duration.ofSeconds(60)));
+      // The full JIT: ~8 s longer to start than the tests' C1-only services, and half as much again
+      // launch and read throughput once warm (docs/benchmarks.md, launch run 1).
+      stack = LocalStack.start(new LocalStack.Options(home, repository, LocalStack.Layout.fixed(), true, Duration.ofSeconds(60),
+          LocalStack.ServiceJvm.THROUGHPUT));
     } catch (RuntimeException e) {
       Files.writeString(home.resolve("failed"), String.valueOf(e.getMessage()));
       throw e;

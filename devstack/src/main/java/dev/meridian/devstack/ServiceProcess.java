@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +20,7 @@ public final class ServiceProcess implements AutoCloseable {
 
   private final String name;
   private final Path jar;
+  private final List<String> jvm;
   private final List<String> args;
   private final Map<String, String> secrets;
   private final Path log;
@@ -28,9 +28,10 @@ public final class ServiceProcess implements AutoCloseable {
   private ChildProcess process;
 
   /** @param secrets environment variables of the process (relaxed Spring names): secrets never go on its command line */
-  ServiceProcess(String name, Path jar, List<String> args, Map<String, String> secrets, Path log, Integer healthPort) {
+  ServiceProcess(String name, Path jar, List<String> jvm, List<String> args, Map<String, String> secrets, Path log, Integer healthPort) {
     this.name = name;
     this.jar = jar;
+    this.jvm = List.copyOf(jvm);
     this.args = List.copyOf(args);
     this.secrets = Map.copyOf(secrets);
     this.log = log;
@@ -49,7 +50,6 @@ public final class ServiceProcess implements AutoCloseable {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: build first with ./mvnw -DskipTests package");
     }
-    List<String> jvm = new ArrayList<>(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
     process = ChildProcess.java(name, jar.toString(), jvm, "org.springframework.boot.loader.launch.JarLauncher", args, log, secrets);
     return this;
   }

@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * p50/p99 of the {@code POST} and of created → RUNNING; against, in the same run, raw Temporal
  * workflow starts per second and {@code GET} of one execution per second.
  *
- * <p>{@code java -cp ... dev.meridian.loadtest.LaunchHarness [orgs=1,10,100] [launches=1000]}
+ * <p>{@code java -cp ... dev.meridian.loadtest.LaunchHarness [orgs=1,10,100] [launches=1000] [jvm=THROUGHPUT|STARTUP]}
  */
 public final class LaunchHarness {
 
@@ -43,9 +43,10 @@ public final class LaunchHarness {
   public static void main(String[] args) throws Exception {
     int[] levels = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {1, 10, 100};
     int launches = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+    LocalStack.ServiceJvm jvm = args.length > 2 ? LocalStack.ServiceJvm.valueOf(args[2]) : LocalStack.ServiceJvm.THROUGHPUT;
     Path home = Files.createTempDirectory("meridian-launch-");
     try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, LoadHarness.repository(), LocalStack.Layout.free(), false,
-        Duration.ofMinutes(2)))) {
+        Duration.ofMinutes(2), jvm))) {
       double temporalStarts = LoadHarness.temporalStartRate(stack, 2000);
       ManagedChannel router = stack.agentChannel();
       var scheduler = Executors.newScheduledThreadPool(2);
@@ -89,7 +90,7 @@ public final class LaunchHarness {
         router.shutdownNow();
         scheduler.shutdownNow();
       }
-      System.out.println(report(results, temporalStarts, gets));
+      System.out.println(report(results, temporalStarts, gets) + "Services' JVM: " + jvm + " " + jvm.flags() + "\n");
     }
   }
 

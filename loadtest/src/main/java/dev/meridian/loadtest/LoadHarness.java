@@ -37,7 +37,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * dispatched per second and the ready→assigned latency of every task. The baseline, measured in
  * the same run against the same Temporal server, is how fast workflows can merely be started.
  *
- * <p>{@code java -cp ... dev.meridian.loadtest.LoadHarness [levels=10,100,1000] [executions=100]}
+ * <p>{@code java -cp ... dev.meridian.loadtest.LoadHarness [levels=10,100,1000] [executions=100] [jvm=THROUGHPUT|STARTUP]}
  */
 public final class LoadHarness {
 
@@ -49,8 +49,9 @@ public final class LoadHarness {
   public static void main(String[] args) throws Exception {
     int[] levels = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {10, 100, 1000};
     int executions = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+    LocalStack.ServiceJvm jvm = args.length > 2 ? LocalStack.ServiceJvm.valueOf(args[2]) : LocalStack.ServiceJvm.THROUGHPUT;
     Path home = Files.createTempDirectory("meridian-load-");
-    try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, repository(), LocalStack.Layout.free(), false, Duration.ofMinutes(2)))) {
+    try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, repository(), LocalStack.Layout.free(), false, Duration.ofMinutes(2), jvm))) {
       MeridianClient api = stack.newOrg("bench", "Bench", "bench@meridian.local");
       String scope = seed(api);
       double temporalStarts = temporalStartRate(stack, 2000);
@@ -68,7 +69,7 @@ public final class LoadHarness {
         router.shutdownNow();
         scheduler.shutdownNow();
       }
-      System.out.println(report(results, temporalStarts, executions));
+      System.out.println(report(results, temporalStarts, executions) + "Services' JVM: " + jvm + " " + jvm.flags() + "\n");
     }
   }
 

@@ -100,6 +100,7 @@ final class ExecutionLoop implements ExecutionEngine {
   /** The state of one started node between steps. */
   private static final class NodeRun {
     final Plan.Node node;
+    final Plan.Task task;
     final String inputs;
     final long readyAt;
     int attempt = 1;
@@ -113,8 +114,9 @@ final class ExecutionLoop implements ExecutionEngine {
     AttemptOutcome earlyOutcome;
     boolean admittedEarly;
 
-    NodeRun(Plan.Node node, String inputs, long readyAt) {
+    NodeRun(Plan.Node node, Plan.Task task, String inputs, long readyAt) {
       this.node = node;
+      this.task = task;
       this.inputs = inputs;
       this.readyAt = readyAt;
     }
@@ -191,7 +193,7 @@ final class ExecutionLoop implements ExecutionEngine {
       if (stopRunning == null && !draining) {
         int room = (int) Math.max(0, (HISTORY_BUDGET - historyEstimate()) / EVENTS_PER_ATTEMPT);
         for (Plan.Node node : dag.start(Math.min(parallelism - running.size(), room))) {
-          NodeRun run = new NodeRun(node, DagPlanner.resolve(node.inputs(), plan.inputsJson(), outputs), Workflow.currentTimeMillis());
+          NodeRun run = new NodeRun(node, plan.taskOf(node), DagPlanner.resolve(node.inputs(), plan.inputsJson(), outputs), Workflow.currentTimeMillis());
           running.put(node.id(), run);
           begin(run);
         }
@@ -230,7 +232,7 @@ final class ExecutionLoop implements ExecutionEngine {
   private void resume(List<Progress.NodeState> states) {
     for (Progress.NodeState state : states) {
       Plan.Node node = dag.node(state.nodeId());
-      NodeRun run = new NodeRun(node, state.inputsJson(), state.readyAtMillis());
+      NodeRun run = new NodeRun(node, plan.taskOf(node), state.inputsJson(), state.readyAtMillis());
       run.attempt = state.attempt();
       run.userFailures = state.userFailures();
       run.lost = state.lost();
@@ -363,8 +365,8 @@ final class ExecutionLoop implements ExecutionEngine {
     then(Async.procedure(remote::dispatch, dispatch), ignored -> {
       run.busy = false;
       run.stage = Progress.Stage.RUNNING;
-      if (run.node.task().timeoutSeconds() > 0) {
-        startTimer(run, Duration.ofSeconds(run.node.task().timeoutSeconds()).plus(ExecutionWorkflowImpl.SILENCE_GRACE).toMillis());
+      if (run.task.timeoutSeconds() > 0) {
+        startTimer(run, Duration.ofSeconds(run.task.timeoutSeconds()).plus(ExecutionWorkflowImpl.SILENCE_GRACE).toMillis());
       }
       if (run.earlyOutcome != null) {
         settle(run, run.earlyOutcome, null);
@@ -433,15 +435,15 @@ final class ExecutionLoop implements ExecutionEngine {
         report(run, "SUCCEEDED", null, Result.SUCCEEDED, null);
       }
       case ABORTED -> report(run, "ABORTED", outcome.reason(), stopRunning != null ? Result.ABORTED : Result.FAILED,
-          ThreadPerNodeExecution.describe(run.node, run.attempt, outcome));
+          describe(run.node, run.task, run.attempt, outcome));
       case LOST -> retryOrFail(run, outcome, ++run.lost > ExecutionWorkflowImpl.SYSTEM_RETRIES);
-      case FAILED -> retryOrFail(run, outcome, ++run.userFailures > run.node.task().retries());
+      case FAILED -> retryOrFail(run, outcome, ++run.userFailures > run.task.retries());
     }
   }
 
   private void retryOrFail(NodeRun run, AttemptOutcome outcome, boolean spent) {
     if (spent) {
-      report(run, "FAILED", outcome.reason(), Result.FAILED, ThreadPerNodeExecution.describe(run.node, run.attempt, outcome));
+      report(run, "FAILED", outcome.reason(), Result.FAILED, describe(run.node, run.task, run.attempt, outcome));
       return;
     }
     byAttempt.remove(attemptId(run));
@@ -515,6 +517,24 @@ final class ExecutionLoop implements ExecutionEngine {
     local.executionEnded(ending);
   }
 
+  /** The node's error: what ran, how often, how it ended, and the last lines of its log. */
+  static String describe(Plan.Node node, Plan.Task task, int attempts, AttemptOutcome outcome) {
+    StringBuilder message = new StringBuilder("node '").append(node.id()).append("' (task ")
+        .append(task.name()).append(':').append(task.version()).append(") ")
+        .append(outcome.kind().name().toLowerCase()).append(" after ").append(attempts)
+        .append(attempts == 1 ? " attempt" : " attempts");
+    if (outcome.exitCode() != null) {
+      message.append(": exit code ").append(outcome.exitCode());
+    }
+    if (outcome.reason() != null && !outcome.reason().isBlank()) {
+      message.append(": ").append(outcome.reason());
+    }
+    if (!outcome.logTail().isEmpty()) {
+      message.append("\nlast lines of the log:\n").append(String.join("\n", outcome.logTail()));
+    }
+    return message.toString();
+  }
+
   // ---- plumbing ----
 
   private void charge(int events) {
@@ -569,7 +589,7 @@ final class ExecutionLoop implements ExecutionEngine {
 
   private ExecutionActivities.Dispatch dispatchOf(NodeRun run) {
     return new ExecutionActivities.Dispatch(plan.org(), plan.project(), plan.domain(), plan.executionId(), run.node.id(),
-        run.attempt, run.node.task(), run.inputs, plan.clusterLabels(), run.attempt == 1 ? run.readyAt : Workflow.currentTimeMillis());
+        run.attempt, run.task, run.inputs, plan.clusterLabels(), run.attempt == 1 ? run.readyAt : Workflow.currentTimeMillis());
   }
 
   private ExecutionActivities.Admission admissionOf(NodeRun run) {

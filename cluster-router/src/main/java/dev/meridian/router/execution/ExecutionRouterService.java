@@ -106,7 +106,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
       Plan plan = toPlan(scope, id, request.getPlan(), request.getInputsJson(), request.getPriority());
       var clusters = agents.views(scope.getOrg());
       for (Plan.Node node : plan.nodes()) {
-        var impossible = PlacementPolicy.impossible(node.task().resources(), plan.clusterLabels(), clusters);
+        var impossible = PlacementPolicy.impossible(plan.taskOf(node).resources(), plan.clusterLabels(), clusters);
         if (impossible.isPresent()) {
           reply(response, StartExecutionResponse.newBuilder().setUnplaceable(Unplaceable.newBuilder()
               .setNode(node.id()).setReason(impossible.get().reason())).build());
@@ -291,19 +291,24 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
     }
   }
 
+  /** The plan with each task once ({@code name:version}) and nodes referring to it. */
   private static Plan toPlan(Scope scope, String id, ExecutionPlan plan, String inputsJson, int priority) {
     List<Plan.Node> nodes = new ArrayList<>();
+    Map<String, Plan.Task> tasks = new HashMap<>();
     for (var node : plan.getNodesList()) {
       var task = node.getTask();
-      var resources = task.getResources();
-      nodes.add(new Plan.Node(node.getId(), new Plan.Task(task.getName(), task.getVersion(), task.getImage(),
-          task.getCommandList(), task.getArgsList(), task.getEnvMap(), task.getInterfaceJson(), task.getRetries(),
-          task.getTimeout().getSeconds(), task.hasResources()
-              ? new ResourceRequest(resources.getMilliCpu(), resources.getMemoryMib(), resources.getGpus(), resources.getGpuType())
-              : ResourceRequest.DEFAULT), bindings(node.getInputsMap())));
+      String ref = task.getName() + ":" + task.getVersion();
+      tasks.computeIfAbsent(ref, key -> {
+        var resources = task.getResources();
+        return new Plan.Task(task.getName(), task.getVersion(), task.getImage(), task.getCommandList(), task.getArgsList(),
+            task.getEnvMap(), task.getInterfaceJson(), task.getRetries(), task.getTimeout().getSeconds(), task.hasResources()
+                ? new ResourceRequest(resources.getMilliCpu(), resources.getMemoryMib(), resources.getGpus(), resources.getGpuType())
+                : ResourceRequest.DEFAULT);
+      });
+      nodes.add(Plan.Node.referring(node.getId(), ref, bindings(node.getInputsMap())));
     }
     return new Plan(scope.getOrg(), scope.getProject(), scope.getDomain(), id, nodes, bindings(plan.getOutputsMap()),
-        plan.getMaxParallelism(), inputsJson, plan.getClusterLabelsMap(), priority);
+        plan.getMaxParallelism(), inputsJson, plan.getClusterLabelsMap(), priority, tasks);
   }
 
   private static Map<String, Plan.Binding> bindings(Map<String, Binding> bindings) {

@@ -9,11 +9,15 @@ import dev.meridian.workflow.ResourceRequest;
  * What the execution workflow runs: the compiled DAG with every task it needs. The workflow's input,
  * so it must stay serialisable by Temporal's JSON converter and replayable: add fields, never rename.
  * {@code priority} orders the org's admission queue (higher first); histories from before it read 0.
+ * {@code tasks}: each task once, by {@code name:version}, for nodes that refer to it by
+ * {@code taskRef} — a 10,000-node fan-out of one task carries it once, not 10,000 times, and stays
+ * far below Temporal's payload limit each time the workflow continues as new. Plans from before it
+ * carry the task in every node.
  */
 public record Plan(
     String org, String project, String domain, String executionId,
     List<Node> nodes, Map<String, Binding> outputs, int maxParallelism, String inputsJson,
-    Map<String, String> clusterLabels, int priority) {
+    Map<String, String> clusterLabels, int priority, Map<String, Task> tasks) {
 
   public Plan {
     Objects.requireNonNull(org, "org");
@@ -21,11 +25,32 @@ public record Plan(
     nodes = List.copyOf(nodes);
     outputs = Map.copyOf(outputs);
     clusterLabels = clusterLabels == null ? Map.of() : Map.copyOf(clusterLabels);
+    tasks = tasks == null ? Map.of() : Map.copyOf(tasks);
   }
 
-  public record Node(String id, Task task, Map<String, Binding> inputs) {
+  /** A plan whose nodes each carry their task. */
+  public Plan(String org, String project, String domain, String executionId, List<Node> nodes, Map<String, Binding> outputs,
+      int maxParallelism, String inputsJson, Map<String, String> clusterLabels, int priority) {
+    this(org, project, domain, executionId, nodes, outputs, maxParallelism, inputsJson, clusterLabels, priority, Map.of());
+  }
+
+  /** The node's task: its own, or the plan's entry it refers to. */
+  public Task taskOf(Node node) {
+    return node.task() != null ? node.task() : tasks.get(node.taskRef());
+  }
+
+  /** Exactly one of {@code task} and {@code taskRef} (a key of the plan's {@code tasks}). */
+  public record Node(String id, Task task, Map<String, Binding> inputs, String taskRef) {
     public Node {
       inputs = Map.copyOf(inputs);
+    }
+
+    public Node(String id, Task task, Map<String, Binding> inputs) {
+      this(id, task, inputs, null);
+    }
+
+    public static Node referring(String id, String taskRef, Map<String, Binding> inputs) {
+      return new Node(id, null, inputs, taskRef);
     }
   }
 

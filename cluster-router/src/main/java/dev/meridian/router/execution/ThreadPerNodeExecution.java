@@ -158,18 +158,18 @@ final class ThreadPerNodeExecution implements ExecutionEngine {
         }
         case ABORTED -> {
           activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", outcome.reason());
-          return new NodeResult(node.id(), false, stopRunning != null, describe(node, attempt, outcome));
+          return new NodeResult(node.id(), false, stopRunning != null, ExecutionLoop.describe(node, node.task(), attempt, outcome));
         }
         case LOST -> {
           if (++lost > SYSTEM_RETRIES) {
             activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", outcome.reason());
-            return new NodeResult(node.id(), false, false, describe(node, attempt, outcome));
+            return new NodeResult(node.id(), false, false, ExecutionLoop.describe(node, node.task(), attempt, outcome));
           }
         }
         case FAILED -> {
           if (++userFailures > node.task().retries()) {
             activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", outcome.reason());
-            return new NodeResult(node.id(), false, false, describe(node, attempt, outcome));
+            return new NodeResult(node.id(), false, false, ExecutionLoop.describe(node, node.task(), attempt, outcome));
           }
         }
       }
@@ -204,23 +204,6 @@ final class ThreadPerNodeExecution implements ExecutionEngine {
     if (admission) {
       activities.releaseAdmission(plan.org(), attemptId);
     }
-  }
-
-  static String describe(Plan.Node node, int attempts, AttemptOutcome outcome) {
-    StringBuilder message = new StringBuilder("node '").append(node.id()).append("' (task ")
-        .append(node.task().name()).append(':').append(node.task().version()).append(") ")
-        .append(outcome.kind().name().toLowerCase()).append(" after ").append(attempts)
-        .append(attempts == 1 ? " attempt" : " attempts");
-    if (outcome.exitCode() != null) {
-      message.append(": exit code ").append(outcome.exitCode());
-    }
-    if (outcome.reason() != null && !outcome.reason().isBlank()) {
-      message.append(": ").append(outcome.reason());
-    }
-    if (!outcome.logTail().isEmpty()) {
-      message.append("\nlast lines of the log:\n").append(String.join("\n", outcome.logTail()));
-    }
-    return message.toString();
   }
 
   @Override

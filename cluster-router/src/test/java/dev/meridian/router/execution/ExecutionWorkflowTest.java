@@ -258,18 +258,18 @@ class ExecutionWorkflowTest {
     assertThat(calls).contains("ended SUCCEEDED {\"total\":7} null skipped=[]");
   }
 
-  /** {@code top}, then {@code width} nodes reading its output, then {@code bottom} summing theirs. */
+  /** {@code top}, then {@code width} nodes reading its output, then {@code bottom} summing theirs; the task once, by reference. */
   private static Plan fanOut(String executionId, int width) {
     List<Plan.Node> nodes = new ArrayList<>();
-    nodes.add(node("top", 0, Map.of("x", Plan.Binding.input("n"))));
+    nodes.add(Plan.Node.referring("top", "inc:1", Map.of("x", Plan.Binding.input("n"))));
     Map<String, Plan.Binding> sum = new java.util.TreeMap<>();
     for (int i = 0; i < width; i++) {
-      nodes.add(node("n" + i, 0, Map.of("x", Plan.Binding.node("top", "y"))));
+      nodes.add(Plan.Node.referring("n" + i, "inc:1", Map.of("x", Plan.Binding.node("top", "y"))));
       sum.put("a" + i, Plan.Binding.node("n" + i, "y"));
     }
-    nodes.add(node("bottom", 0, sum));
+    nodes.add(Plan.Node.referring("bottom", "inc:1", sum));
     return new Plan("acme", "p", "development", executionId, nodes, Map.of("total", Plan.Binding.node("bottom", "y")),
-        0, "{\"n\":1}", Map.of(), 0);
+        0, "{\"n\":1}", Map.of(), 0, Map.of("inc:1", node("any", 0, Map.of()).task()));
   }
 
   private boolean continuedAsNew(Plan plan) {
