@@ -261,6 +261,10 @@ final class ExecutionLoop implements ExecutionEngine {
         }
       }
     }
+    if (stopRunning != null) {
+      // The predecessor was stopping when it handed over: what it carried stops too.
+      stop(stopRunning);
+    }
   }
 
   private Progress progress() {

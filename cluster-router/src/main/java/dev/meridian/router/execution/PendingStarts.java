@@ -7,8 +7,8 @@ import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.common.converter.DataConverter;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,17 +32,20 @@ class PendingStarts {
 
   private final JdbcClient jdbc;
   private final WorkflowClient temporal;
+  private final Clock clock;
 
-  PendingStarts(JdbcClient jdbc, WorkflowClient temporal) {
+  PendingStarts(JdbcClient jdbc, WorkflowClient temporal, Clock clock) {
     this.jdbc = jdbc;
     this.temporal = temporal;
+    this.clock = clock;
   }
 
   /** Inside the launch's transaction. */
   void record(Plan plan) {
     Payload payload = CONVERTER.toPayload(plan).orElseThrow();
-    jdbc.sql("insert into execution_starts (org_id, execution_id, plan) values (:org, :id, :plan)")
-        .param("org", plan.org()).param("id", plan.executionId()).param("plan", payload.toByteArray()).update();
+    jdbc.sql("insert into execution_starts (org_id, execution_id, plan, created_at) values (:org, :id, :plan, :now)")
+        .param("org", plan.org()).param("id", plan.executionId()).param("plan", payload.toByteArray())
+        .param("now", java.sql.Timestamp.from(clock.instant())).update();
   }
 
   /** Starts the execution's workflow now if its start is still pending: a client retrying a launch need not wait for the sweeper. */
@@ -79,7 +82,7 @@ class PendingStarts {
   @Scheduled(fixedDelayString = "${meridian.router.pending-starts-sweep:5s}")
   void sweep() {
     List<Plan> pending = jdbc.sql("select plan from execution_starts where created_at < :before order by created_at limit 500")
-        .param("before", java.sql.Timestamp.from(Instant.now().minus(GRACE)))
+        .param("before", java.sql.Timestamp.from(clock.instant().minus(GRACE)))
         .query((rs, row) -> plan(rs.getBytes(1))).list();
     int started = 0;
     for (Plan plan : pending) {
