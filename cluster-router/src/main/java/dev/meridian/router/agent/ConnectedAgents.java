@@ -87,6 +87,15 @@ public class ConnectedAgents {
       pendingAcks.values().forEach(f -> f.completeExceptionally(new IllegalStateException("agent of " + name + " disconnected")));
     }
 
+    /** Takes {@code request} from what is free, if it still fits. */
+    synchronized boolean reserve(String attemptId, ResourceRequest request) {
+      if (draining || !free().fits(request)) {
+        return false;
+      }
+      unreported.put(attemptId, new Reservation(request, Instant.now()));
+      return true;
+    }
+
     synchronized Capacity free() {
       Capacity free = reportedFree;
       for (Reservation reservation : unreported.values()) {
@@ -220,17 +229,28 @@ public class ConnectedAgents {
     return views;
   }
 
-  /** Decides where the attempt runs and, if somewhere, reserves its resources there until the agent reports it. */
-  public synchronized PlacementPolicy.Decision place(String org, String attemptId, ResourceRequest request,
+  /** How often a placement looks again when concurrent placements took the capacity it chose. */
+  static final int PLACEMENT_TRIES = 5;
+
+  /**
+   * Decides where the attempt runs and, if somewhere, reserves its resources there until the agent
+   * reports it. No lock across placements: the policy chooses from a snapshot, and the reservation
+   * re-checks the chosen cluster under that cluster's own lock; if a concurrent placement took the
+   * capacity in between, it looks again. Two placements can never both take the last GPU.
+   */
+  public PlacementPolicy.Decision place(String org, String attemptId, ResourceRequest request,
       Map<String, String> labels, Set<String> preferred) {
-    PlacementPolicy.Decision decision = PlacementPolicy.place(request, labels, preferred, views(org));
-    if (decision instanceof PlacementPolicy.Placed placed) {
+    for (int tries = 0; tries < PLACEMENT_TRIES; tries++) {
+      PlacementPolicy.Decision decision = PlacementPolicy.place(request, labels, preferred, views(org));
+      if (!(decision instanceof PlacementPolicy.Placed placed)) {
+        return decision;
+      }
       Connection connection = byCluster.get(placed.clusterId());
-      synchronized (connection) {
-        connection.unreported.put(attemptId, new Reservation(request, Instant.now()));
+      if (connection != null && connection.reserve(attemptId, request)) {
+        return decision;
       }
     }
-    return decision;
+    return new PlacementPolicy.Wait("waiting for capacity (" + request.describe() + "): concurrent placements took what was free");
   }
 
   /** Undoes a reservation whose assignment did not reach the agent. */

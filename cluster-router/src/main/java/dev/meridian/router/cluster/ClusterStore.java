@@ -29,7 +29,7 @@ public class ClusterStore {
 
   private final JdbcClient jdbc;
 
-  ClusterStore(JdbcClient jdbc) {
+  protected ClusterStore(JdbcClient jdbc) {
     this.jdbc = jdbc;
   }
 

@@ -33,9 +33,13 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
       .setMaximumInterval(Duration.ofSeconds(5))
       .build();
 
-  /** Work that needs a cluster's agent: dispatch and cancel run where the agent's stream is. */
+  /**
+   * Work that needs a cluster's agent: dispatch and cancel run where the agent's stream is. An
+   * attempt takes the agent's acknowledgement (10 s at most) plus placement; a router that dies in
+   * the middle delays the retry by the rest of this timeout.
+   */
   private final ExecutionActivities remote = Workflow.newActivityStub(ExecutionActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30))
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(15))
           .setRetryOptions(FOREVER.toBuilder().setDoNotRetry(ExecutionActivities.UNPLACEABLE).build()).build());
   /**
    * Read-model and ledger writes: local activities, one marker event each instead of three events

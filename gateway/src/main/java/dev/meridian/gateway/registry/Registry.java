@@ -1,5 +1,7 @@
 package dev.meridian.gateway.registry;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.meridian.gateway.api.Fields;
 import dev.meridian.gateway.api.Json;
 import dev.meridian.gateway.api.Outcome;
@@ -29,6 +31,14 @@ public class Registry {
 
   private final RegistryStore store;
   private final Projects projects;
+  /**
+   * Launchables by what names them. Registered entities never change and are never deleted, so an
+   * entry cannot go stale, on this gateway or any other: a launch of a known workflow reads nothing
+   * and compiles nothing. Only what resolved is kept; an unknown name may be registered later.
+   */
+  private final Cache<LaunchableKey, Launchable> launchables = Caffeine.newBuilder().maximumSize(10_000).build();
+
+  private record LaunchableKey(Scope scope, String kind, String name, String version) {}
 
   Registry(RegistryStore store, Projects projects) {
     this.store = store;
@@ -166,6 +176,19 @@ public class Registry {
 
   /** The workflow to run for a launch, by launch plan or directly; refusals are located at {@code pointer}. */
   public Outcome<Launchable> launchable(Scope scope, String kind, String name, String version, String pointer) {
+    LaunchableKey key = new LaunchableKey(scope, kind, name, version);
+    Launchable known = launchables.getIfPresent(key);
+    if (known != null) {
+      return Outcome.existing(known);
+    }
+    Outcome<Launchable> resolved = resolve(scope, kind, name, version, pointer);
+    if (resolved instanceof Outcome.Done<Launchable> done) {
+      launchables.put(key, done.value());
+    }
+    return resolved;
+  }
+
+  private Outcome<Launchable> resolve(Scope scope, String kind, String name, String version, String pointer) {
     if (kind.equals("launchPlan")) {
       Optional<RegistryStore.Entity> plan = store.find(scope, RegistryStore.Kind.launch_plan, name, version);
       if (plan.isEmpty()) {
