@@ -372,6 +372,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
     if (row.startedAt() != null) execution.setStartedAt(timestamp(row.startedAt()));
     if (row.endedAt() != null) execution.setEndedAt(timestamp(row.endedAt()));
     if (row.outputsJson() != null) execution.setOutputsJson(row.outputsJson());
+    if (row.problem() != null && row.endedAt() == null) execution.setProblem(row.problem());
     if (row.errorCode() != null) {
       execution.setError(ExecutionError.newBuilder().setCode(row.errorCode())
           .setMessage(row.errorMessage() == null ? "" : row.errorMessage())

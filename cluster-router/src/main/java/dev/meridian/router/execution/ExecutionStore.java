@@ -15,7 +15,8 @@ public class ExecutionStore {
 
   public record ExecutionRow(String org, String id, String project, String domain, String workflowName,
       String workflowVersion, String phase, String inputsJson, String outputsJson, String errorCode,
-      String errorMessage, String errorNode, String requestHash, Instant createdAt, Instant startedAt, Instant endedAt) {}
+      String errorMessage, String errorNode, String requestHash, Instant createdAt, Instant startedAt, Instant endedAt,
+      String problem) {}
 
   public record NodeRow(String nodeId, String phase, String reason) {}
 
@@ -24,7 +25,7 @@ public class ExecutionStore {
 
   private static final String EXECUTION_COLUMNS = """
       org_id, execution_id, project, domain, workflow_name, workflow_version, phase, inputs_json, outputs_json,
-      error_code, error_message, error_node, request_hash, created_at, started_at, ended_at
+      error_code, error_message, error_node, request_hash, created_at, started_at, ended_at, problem
       """;
 
   private final JdbcClient jdbc;
@@ -77,6 +78,19 @@ public class ExecutionStore {
   }
 
   /** Executions not yet ended, across orgs: for start-up reconciliation only. */
+  /** Unfinished executions still QUEUED since before {@code createdBefore}, oldest first. */
+  List<ExecutionRow> queuedSince(Instant createdBefore, int limit) {
+    return jdbc.sql("select " + EXECUTION_COLUMNS
+            + " from executions where ended_at is null and phase = 'QUEUED' and created_at < :before order by created_at limit :limit")
+        .param("before", java.sql.Timestamp.from(createdBefore)).param("limit", limit).query(ExecutionStore::execution).list();
+  }
+
+  /** Records (or, with null, clears) what keeps the engine from making progress with an unfinished execution. */
+  void problem(String org, String executionId, String problem) {
+    jdbc.sql("update executions set problem = :problem where org_id = :org and execution_id = :id and ended_at is null")
+        .param("problem", problem).param("org", org).param("id", executionId).update();
+  }
+
   List<ExecutionRow> unfinished() {
     return jdbc.sql("select " + EXECUTION_COLUMNS + " from executions where ended_at is null").query(ExecutionStore::execution).list();
   }
@@ -158,7 +172,7 @@ public class ExecutionStore {
         rs.getString("domain"), rs.getString("workflow_name"), rs.getString("workflow_version"), rs.getString("phase"),
         rs.getString("inputs_json"), rs.getString("outputs_json"), rs.getString("error_code"), rs.getString("error_message"),
         rs.getString("error_node"), rs.getString("request_hash"), rs.getTimestamp("created_at").toInstant(),
-        instant(rs, "started_at"), instant(rs, "ended_at"));
+        instant(rs, "started_at"), instant(rs, "ended_at"), rs.getString("problem"));
   }
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -27,6 +27,7 @@ final class ExecutionView {
     json.put("endedAt", execution.hasEndedAt() ? time(execution.getEndedAt()) : null);
     json.put("inputs", execution.getInputsJson().isBlank() ? Map.of() : Json.read(execution.getInputsJson()));
     json.put("outputs", execution.getOutputsJson().isBlank() ? null : Json.read(execution.getOutputsJson()));
+    json.put("problem", execution.getProblem().isBlank() ? null : execution.getProblem());
     json.put("error", execution.hasError() ? Map.of("code", execution.getError().getCode(),
         "message", execution.getError().getMessage(), "node", execution.getError().getNode()) : null);
     json.put("nodes", execution.getNodesList().stream().map(ExecutionView::node).toList());
