@@ -2,23 +2,19 @@ package dev.meridian.router.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.meridian.testkit.Ports;
-import dev.meridian.testkit.PostgresServer;
+import dev.meridian.router.RouterDatabase;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.testing.TestWorkflowEnvironment;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /**
  * The launch's outbox against the router's real schema on PostgreSQL and Temporal's in-process
@@ -27,17 +23,13 @@ import org.springframework.jdbc.datasource.SimpleDriverDataSource;
  */
 class PendingStartsTest {
 
-  private static PostgresServer postgres;
   private static JdbcClient jdbc;
   private static TestWorkflowEnvironment temporal;
   private static final Instant NOW = Instant.parse("2026-12-02T10:00:00Z");
 
   @BeforeAll
-  static void start() throws Exception {
-    postgres = PostgresServer.start(Ports.free(), Files.createTempDirectory("pending-starts-"), false);
-    var dataSource = new SimpleDriverDataSource(new org.postgresql.Driver(), postgres.jdbcUrl() + "?currentSchema=router",
-        PostgresServer.USER, postgres.password());
-    Flyway.configure().dataSource(dataSource).schemas("router").defaultSchema("router").load().migrate();
+  static void start() {
+    var dataSource = RouterDatabase.shared();
     jdbc = JdbcClient.create(dataSource);
     temporal = TestWorkflowEnvironment.newInstance();
     temporal.start();
@@ -46,7 +38,6 @@ class PendingStartsTest {
   @AfterAll
   static void stop() {
     temporal.close();
-    postgres.close();
   }
 
   private static PendingStarts at(Instant now) {
