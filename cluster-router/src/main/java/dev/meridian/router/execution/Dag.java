@@ -71,6 +71,10 @@ final class Dag {
     }
   }
 
+  boolean hasReady() {
+    return !ready.isEmpty();
+  }
+
   Plan.Node node(String nodeId) {
     return nodes.get(index.get(nodeId));
   }

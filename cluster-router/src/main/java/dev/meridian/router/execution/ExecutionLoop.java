@@ -33,9 +33,11 @@ final class ExecutionLoop implements ExecutionEngine {
    * flight settled. Temporal warns at 10,240 events and refuses at 51,200; what is in flight when the
    * budget is reached (at most a few events per running node) must fit between the two.
    */
-  static final int HISTORY_BUDGET = 4_000;
-  /** Events one node's attempt adds over its life in a run: admission, dispatch (3), the end signal, release, the phase. */
-  static final int EVENTS_PER_ATTEMPT = 8;
+  static final int HISTORY_BUDGET = 8_000;
+  /** Events one node's attempt adds over its life in a run: admission (3), dispatch (3), the end signal, release, the phase, a share of workflow tasks. */
+  static final int EVENTS_PER_ATTEMPT = 10;
+  /** Events a dispatched attempt still adds: its end signal, the release, the phase, a share of workflow tasks. */
+  static final int EVENTS_TO_SETTLE = 4;
 
   private final Plan plan;
   private final ExecutionActivities remote;
@@ -187,12 +189,16 @@ final class ExecutionLoop implements ExecutionEngine {
       if (stopRunning == null && (terminatedBecause != null || failure != null)) {
         stop(terminatedBecause != null ? "terminated: " + terminatedBecause : "another node failed");
       }
-      if (!draining && historyEstimate() >= HISTORY_BUDGET) {
+      // Every running node will still add events; new ones start only where the budget has room for theirs too.
+      long estimate = historyEstimate();
+      long room = (HISTORY_BUDGET - estimate - reservedEvents()) / EVENTS_PER_ATTEMPT;
+      if (!draining && (estimate >= HISTORY_BUDGET
+          // Ready nodes the budget has no room for: hand over rather than wait for the running ones.
+          || (room <= 0 && dag.hasReady() && stopRunning == null && estimate >= HISTORY_BUDGET / 2))) {
         draining = true;
       }
-      if (stopRunning == null && !draining) {
-        int room = (int) Math.max(0, (HISTORY_BUDGET - historyEstimate()) / EVENTS_PER_ATTEMPT);
-        for (Plan.Node node : dag.start(Math.min(parallelism - running.size(), room))) {
+      if (stopRunning == null && !draining && room > 0) {
+        for (Plan.Node node : dag.start((int) Math.min(parallelism - running.size(), room))) {
           NodeRun run = new NodeRun(node, plan.taskOf(node), DagPlanner.resolve(node.inputs(), plan.inputsJson(), outputs), Workflow.currentTimeMillis());
           running.put(node.id(), run);
           begin(run);
@@ -215,7 +221,7 @@ final class ExecutionLoop implements ExecutionEngine {
    */
   private void admitExecution() {
     var request = ExecutionActivities.Admission.execution(plan, Workflow.currentTimeMillis());
-    if (local.requestAdmission(request)) {
+    if (remote.requestAdmission(request)) {
       return;
     }
     while (true) {
@@ -223,7 +229,7 @@ final class ExecutionLoop implements ExecutionEngine {
       while (!steps.isEmpty()) {
         steps.poll().run();
       }
-      if (executionAdmitted || terminatedBecause != null || (!signalled && local.requestAdmission(request))) {
+      if (executionAdmitted || terminatedBecause != null || (!signalled && remote.requestAdmission(request))) {
         return;
       }
     }
@@ -303,8 +309,8 @@ final class ExecutionLoop implements ExecutionEngine {
     run.admittedEarly = false;
     byAttempt.put(attemptId(run), run);
     run.busy = true;
-    charge(1);
-    then(Async.function(local::requestAdmission, admissionOf(run)), admitted -> {
+    charge(3);
+    then(Async.function(remote::requestAdmission, admissionOf(run)), admitted -> {
       run.busy = false;
       if (admitted || run.admittedEarly) {
         run.stage = Progress.Stage.DISPATCH;
@@ -344,8 +350,8 @@ final class ExecutionLoop implements ExecutionEngine {
 
   private void recheck(NodeRun run) {
     String attemptId = attemptId(run);
-    charge(1);
-    then(Async.function(local::requestAdmission, admissionOf(run)), admitted -> {
+    charge(3);
+    then(Async.function(remote::requestAdmission, admissionOf(run)), admitted -> {
       if (admitted && awaitingAdmission.get(attemptId) == run && attemptId.equals(attemptId(run))) {
         awaitingAdmission.remove(attemptId);
         run.stage = Progress.Stage.DISPATCH;
@@ -540,6 +546,15 @@ final class ExecutionLoop implements ExecutionEngine {
   }
 
   // ---- plumbing ----
+
+  /** Events the running nodes will still add in this run: a dispatched attempt only its end (signal, release, phase). */
+  private long reservedEvents() {
+    long reserved = 0;
+    for (NodeRun run : running.values()) {
+      reserved += run.stage == Progress.Stage.RUNNING && !run.busy ? EVENTS_TO_SETTLE : EVENTS_PER_ATTEMPT;
+    }
+    return reserved;
+  }
 
   private void charge(int events) {
     issuedSince += events;

@@ -34,17 +34,21 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
       .build();
 
   /**
-   * Work that needs a cluster's agent: dispatch and cancel run where the agent's stream is. An
-   * attempt takes the agent's acknowledgement (10 s at most) plus placement; a router that dies in
-   * the middle delays the retry by the rest of this timeout.
+   * Work that needs a cluster's agent (dispatch and cancel run where the agent's stream is), and
+   * admission requests, which may wait up to two seconds for a ledger pass. A dispatch takes the
+   * agent's acknowledgement (10 s at most) plus placement; a router that dies in the middle delays
+   * the retry by the rest of this timeout.
    */
   private final ExecutionActivities remote = Workflow.newActivityStub(ExecutionActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(15))
           .setRetryOptions(FOREVER.toBuilder().setDoNotRetry(ExecutionActivities.UNPLACEABLE).build()).build());
   /**
    * Read-model and ledger writes: local activities, one marker event each instead of three events
-   * and a round trip through Temporal's task queue. A local activity without a schedule-to-close
-   * timeout (or a maximum of attempts) is never retried, whatever its retry options say.
+   * and a round trip through Temporal's task queue. Only quick ones: a local activity holds its
+   * workflow task, and one that times out is replayed with all its local activities run again —
+   * so a request for admission, which may wait for a ledger pass, stays a {@link #remote} activity.
+   * A local activity without a schedule-to-close timeout (or a maximum of attempts) is never
+   * retried, whatever its retry options say.
    */
   private final ExecutionActivities local = Workflow.newLocalActivityStub(ExecutionActivities.class,
       LocalActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).setScheduleToCloseTimeout(Duration.ofDays(7))
