@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,6 +102,26 @@ class LargeExecutionE2E {
     JsonNode execution = ExecutionE2E.awaitPhase(tenant, id, Duration.ofMinutes(4), "SUCCEEDED", "FAILED", "ABORTED");
     assertEveryNodeSucceededOnce(execution, width);
     assertNothingStaysReserved(tenant);
+  }
+
+  @Test
+  void aLaunchPlansMaxParallelismBoundsHowManyNodesRunAtOnce(LocalStackExtension.Tenant tenant) {
+    int width = 8;
+    wideFanOut(tenant, width, Duration.ofSeconds(2));
+    var narrow = tenant.api().post(tenant.scope() + "/launch-plans", Map.of("name", "narrow", "version", "1",
+        "workflow", Map.of("name", "fan", "version", "1"), "overrides", Map.of("clusterLabels", Map.of("pool", "wide"), "maxParallelism", 2)));
+    assertThat(narrow.status()).as(narrow.body().toString()).isEqualTo(201);
+
+    String id = ExecutionE2E.launch(tenant, Map.of("launchPlan", Map.of("name", "narrow", "version", "1")));
+    long mostRunning = 0;
+    JsonNode execution = tenant.api().get(tenant.execution(id)).body();
+    for (Instant deadline = Instant.now().plus(Duration.ofMinutes(2)); execution.get("endedAt").isNull() && Instant.now().isBefore(deadline); ) {
+      mostRunning = Math.max(mostRunning, execution.get("nodes").valueStream().filter(n -> n.get("phase").asString().equals("RUNNING")).count());
+      execution = tenant.api().get(tenant.execution(id)).body();
+    }
+
+    assertThat(execution.get("phase").asString()).isEqualTo("SUCCEEDED");
+    assertThat(mostRunning).as("nodes running at once").isBetween(1L, 2L);
   }
 
   @Test

@@ -45,7 +45,6 @@ final class ExecutionLoop implements ExecutionEngine {
   private final int parallelism;
   private final Dag dag;
   private final Map<String, String> outputs;
-  private final int runs;
 
   /** Started, not finished, by node id. */
   private final Map<String, NodeRun> running = new LinkedHashMap<>();
@@ -70,7 +69,8 @@ final class ExecutionLoop implements ExecutionEngine {
   private String failedNode;
   private String failure;
 
-  private ExecutionLoop(Plan plan, ExecutionActivities remote, ExecutionActivities local, Progress carried) {
+  /** {@code carried}: what the previous run handed over, or null when the execution starts. */
+  ExecutionLoop(Plan plan, ExecutionActivities remote, ExecutionActivities local, Progress carried) {
     this.plan = plan;
     this.remote = remote;
     this.local = local;
@@ -79,24 +79,14 @@ final class ExecutionLoop implements ExecutionEngine {
     if (carried == null) {
       this.dag = new Dag(plan, List.of(), List.of());
       this.outputs = new HashMap<>();
-      this.runs = 0;
     } else {
       this.dag = new Dag(plan, carried.succeeded(), carried.started());
       this.outputs = new HashMap<>(carried.outputs());
-      this.runs = carried.runs() + 1;
       this.stopRunning = carried.stopRunning();
       this.terminatedBecause = carried.terminatedBecause();
       this.failedNode = carried.failedNode();
       this.failure = carried.failure();
     }
-  }
-
-  static ExecutionLoop fresh(Plan plan, ExecutionActivities remote, ExecutionActivities local) {
-    return new ExecutionLoop(plan, remote, local, null);
-  }
-
-  static ExecutionLoop resumed(Plan plan, ExecutionActivities remote, ExecutionActivities local, Progress carried) {
-    return new ExecutionLoop(plan, remote, local, carried);
   }
 
   /** The state of one started node between steps. */
@@ -285,7 +275,7 @@ final class ExecutionLoop implements ExecutionEngine {
         kept.put(node, json);
       }
     });
-    return new Progress(runs, dag.started(), dag.succeededNodes(), kept, nodes, stopRunning, terminatedBecause, failedNode, failure);
+    return new Progress(dag.started(), dag.succeededNodes(), kept, nodes, stopRunning, terminatedBecause, failedNode, failure);
   }
 
   private boolean readByExecutionOutputs(String node) {
@@ -495,7 +485,6 @@ final class ExecutionLoop implements ExecutionEngine {
     stopRunning = reason;
     for (NodeRun run : List.copyOf(awaitingAdmission.values())) {
       awaitingAdmission.remove(attemptId(run));
-      run.busy = true;
       abortBeforeDispatch(run);
     }
     for (NodeRun run : List.copyOf(running.values())) {

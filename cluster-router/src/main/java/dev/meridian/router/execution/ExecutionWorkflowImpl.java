@@ -66,7 +66,7 @@ public class ExecutionWorkflowImpl implements ExecutionWorkflow {
       legacy.run(plan);
       return;
     }
-    ExecutionLoop loop = carried == null ? ExecutionLoop.fresh(plan, remote, local) : ExecutionLoop.resumed(plan, remote, local, carried);
+    ExecutionLoop loop = new ExecutionLoop(plan, remote, local, carried);
     use(loop);
     loop.run(carried);
   }

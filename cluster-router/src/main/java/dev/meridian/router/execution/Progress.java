@@ -13,10 +13,9 @@ import java.util.TreeSet;
  * converter: add fields, never rename. Only outputs some unstarted node or the execution's own
  * outputs still read are carried.
  *
- * @param runs how many runs came before this one
  * @param failure the first node failure's message, {@code failedNode} its node
  */
-public record Progress(int runs, Set<String> started, Set<String> succeeded, Map<String, String> outputs, List<NodeState> nodes,
+public record Progress(Set<String> started, Set<String> succeeded, Map<String, String> outputs, List<NodeState> nodes,
     String stopRunning, String terminatedBecause, String failedNode, String failure) {
 
   public Progress {

@@ -14,7 +14,6 @@ import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -30,12 +29,6 @@ class TemporalConfig {
     // Temporal, too, is reached with the router's service certificate (mutual TLS).
     return WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(properties.target())
         .setSslContext(ServiceChannels.clientContext(tls)).build());
-  }
-
-  /** Time for everything that decides by age outside workflows (workflows use Temporal's time); tests fix it. */
-  @Bean
-  Clock clock() {
-    return Clock.systemUTC();
   }
 
   @Bean

@@ -202,7 +202,13 @@ public class Registry {
       Map<String, String> clusterLabels = new java.util.LinkedHashMap<>();
       JsonNode labels = spec.path("overrides").path("clusterLabels");
       labels.properties().forEach(e -> clusterLabels.put(e.getKey(), e.getValue().asString()));
-      return Outcome.existing(new Launchable(compiled.typedInterface(), ExecutionPlans.of(compiled, clusterLabels),
+      var executionPlan = ExecutionPlans.of(compiled, clusterLabels).toBuilder();
+      // The launch plan's maxParallelism replaces the workflow's (it was validated at registration).
+      int maxParallelism = spec.path("overrides").path("maxParallelism").asInt(0);
+      if (maxParallelism > 0) {
+        executionPlan.setMaxParallelism(maxParallelism);
+      }
+      return Outcome.existing(new Launchable(compiled.typedInterface(), executionPlan.build(),
           spec.get("defaultInputs"), spec.get("fixedInputs"), name, version, spec.path("overrides").path("priority").asInt(0)));
     }
     return workflow(scope, name, version)
