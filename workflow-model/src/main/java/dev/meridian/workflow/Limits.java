@@ -10,6 +10,10 @@ public final class Limits {
   public static final int MAX_NODES = 10_000;
   /** Nodes of one execution running at once, whatever else {@code maxParallelism} asks for. */
   public static final int MAX_CONCURRENT_NODES = 1_000;
+  /** Items one map node runs its task over. */
+  public static final int MAX_MAP_ITEMS = 100_000;
+  /** A map node's outputs, collected over all its items, as JSON: what one task may output too. */
+  public static final int MAX_COLLECTED_OUTPUT_BYTES = 1024 * 1024;
 
   private Limits() {}
 }

@@ -55,15 +55,17 @@ public class AttemptStore {
   }
 
   /** The router handed the attempt to {@code cluster}: from now on only that cluster may report on it. */
-  public void recordAssigned(String org, String attemptId, String executionId, String nodeId, int attempt, String cluster) {
+  public void recordAssigned(String org, String attemptId, String executionId, String nodeId, int attempt, String cluster,
+      String mapNode, Integer item) {
     jdbc.sql("""
-        insert into attempts (org_id, attempt_id, execution_id, node_id, attempt, cluster, phase, phase_rank)
-        values (:org, :attemptId, :executionId, :nodeId, :attempt, :cluster, 'ASSIGNED', 2)
+        insert into attempts (org_id, attempt_id, execution_id, node_id, attempt, cluster, phase, phase_rank, map_node, item)
+        values (:org, :attemptId, :executionId, :nodeId, :attempt, :cluster, 'ASSIGNED', 2, :mapNode, :item)
         on conflict (org_id, attempt_id) do update
           set cluster = excluded.cluster, updated_at = now()
           where attempts.phase_rank < 5
         """).param("org", org).param("attemptId", attemptId).param("executionId", executionId)
-        .param("nodeId", nodeId).param("attempt", attempt).param("cluster", cluster).update();
+        .param("nodeId", nodeId).param("attempt", attempt).param("cluster", cluster)
+        .param("mapNode", mapNode).param("item", item).update();
   }
 
   public Optional<String> clusterOf(String org, String attemptId) {
@@ -147,6 +149,8 @@ public class AttemptStore {
             exit_code = coalesce(excluded.exit_code, attempts.exit_code),
             reason = coalesce(excluded.reason, attempts.reason),
             logs_uri = coalesce(excluded.logs_uri, attempts.logs_uri),
+            -- A map item's outputs wait here for the map to collect them; other nodes' travel in the workflow.
+            outputs_json = case when attempts.map_node is not null and excluded.phase = 'SUCCEEDED' then cast(:outputs as text) end,
             updated_at = now()
           where attempts.phase_rank < excluded.phase_rank
           """).param("org", event.getOrg()).param("attemptId", event.getAttemptId())
@@ -155,7 +159,8 @@ public class AttemptStore {
           .param("rank", rank).param("at", Timestamp.from(at))
           .param("exitCode", event.hasExitCode() ? event.getExitCode() : null)
           .param("reason", event.getReason().isBlank() ? null : event.getReason())
-          .param("logsUri", event.getLogsUri().isBlank() ? null : event.getLogsUri()).update();
+          .param("logsUri", event.getLogsUri().isBlank() ? null : event.getLogsUri())
+          .param("outputs", event.getOutputsJson().isBlank() ? null : event.getOutputsJson()).update();
       // The attempt ended: its reservation goes back in the same transaction that records the end, exactly once.
       boolean released = rank == 5 && ledger.release(event.getOrg(), event.getAttemptId());
       return new Applied.New(released);

@@ -61,4 +61,27 @@ final class DagPlanner {
     }
     return JSON.writeValueAsString(resolved);
   }
+
+  /** The collection a map node runs over, from its resolved inputs: an empty one when absent. */
+  static JsonNode items(JsonNode inputs, String input) {
+    JsonNode items = inputs.get(input);
+    return items != null && items.isArray() ? items : JSON.createArrayNode();
+  }
+
+  static ObjectNode parse(String json) {
+    return (ObjectNode) JSON.readTree(json);
+  }
+
+  /** One item's inputs: the map node's other inputs, and the item bound to {@code input}. */
+  static String itemInputs(ObjectNode inputs, String input, JsonNode item) {
+    ObjectNode resolved = inputs.deepCopy();
+    resolved.set(input, item);
+    return JSON.writeValueAsString(resolved);
+  }
+
+  /** The names of a task's outputs, in the order its interface declares them. */
+  static List<String> outputNames(Plan.Task task) {
+    String json = task.interfaceJson() == null || task.interfaceJson().isBlank() ? "{}" : task.interfaceJson();
+    return List.copyOf(dev.meridian.workflow.TypedInterface.parse(JSON.readTree(json), "", new ArrayList<>()).outputs().keySet());
+  }
 }

@@ -26,14 +26,39 @@ public interface ExecutionActivities {
 
   void executionEnded(Ending ending);
 
+  /** Map node {@code nodeId} started over {@code items} items. */
+  void mapStarted(String org, String executionId, String nodeId, int items);
+
+  /** Item {@code item} of map node {@code nodeId} failed for good. */
+  void mapItemFailed(String org, String executionId, String nodeId, int item);
+
+  /**
+   * The map node's outputs: each of {@code outputNames} as a collection in item order, each item's
+   * value from its succeeded attempt, {@code null} for items without one. Fails (non-retryable,
+   * {@link #TOO_LARGE}) when the collected JSON exceeds the limit.
+   */
+  String collectMapOutputs(String org, String executionId, String nodeId, int items, List<String> outputNames);
+
+  /** Thrown (non-retryable) by {@link #collectMapOutputs} when the collected outputs are over the limit. */
+  String TOO_LARGE = "TooLarge";
+
   /** Thrown (non-retryable) by {@link #dispatch} when no cluster of the org could ever run the task. */
   String UNPLACEABLE = "Unplaceable";
 
-  /** {@code readyAtMillis}: workflow time when the node became ready; 0 in histories from before it existed. */
+  /**
+   * {@code readyAtMillis}: workflow time when the node became ready; 0 in histories from before it
+   * existed. An item of a map node runs as node {@code node[item]}, with {@code mapNode} and
+   * {@code item} set (null otherwise).
+   */
   record Dispatch(String org, String project, String domain, String executionId, String nodeId, int attempt,
-      Plan.Task task, String inputsJson, Map<String, String> clusterLabels, long readyAtMillis) {
+      Plan.Task task, String inputsJson, Map<String, String> clusterLabels, long readyAtMillis, String mapNode, Integer item) {
     public Dispatch {
       clusterLabels = clusterLabels == null ? Map.of() : Map.copyOf(clusterLabels);
+    }
+
+    public Dispatch(String org, String project, String domain, String executionId, String nodeId, int attempt,
+        Plan.Task task, String inputsJson, Map<String, String> clusterLabels, long readyAtMillis) {
+      this(org, project, domain, executionId, nodeId, attempt, task, inputsJson, clusterLabels, readyAtMillis, null, null);
     }
 
     public String attemptId() {

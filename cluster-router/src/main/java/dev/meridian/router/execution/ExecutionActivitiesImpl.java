@@ -15,7 +15,9 @@ import dev.meridian.router.admission.QueueDrain;
 import dev.meridian.workflow.ResourceRequest;
 import java.time.Instant;
 import org.springframework.transaction.support.TransactionTemplate;
+import java.util.List;
 import java.util.Set;
+import dev.meridian.workflow.Limits;
 import org.springframework.stereotype.Component;
 
 @Component
@@ -69,22 +71,26 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
     String cluster = switch (decision) {
       case PlacementPolicy.Placed placed -> placed.clusterId();
       case PlacementPolicy.Wait wait -> {
-        executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "QUEUED", wait.reason());
+        if (dispatch.item() == null) {
+          executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "QUEUED", wait.reason());
+        }
         throw ApplicationFailure.newFailure(wait.reason(), "WaitingForCapacity");
       }
       case PlacementPolicy.Impossible impossible ->
           throw ApplicationFailure.newNonRetryableFailure(impossible.reason(), ExecutionActivities.UNPLACEABLE);
     };
     attempts.recordAssigned(dispatch.org(), dispatch.attemptId(), dispatch.executionId(), dispatch.nodeId(),
-        dispatch.attempt(), cluster);
+        dispatch.attempt(), cluster, dispatch.mapNode(), dispatch.item());
     try {
       agents.assign(cluster, assignment(dispatch, task));
     } catch (RuntimeException e) {
       agents.release(cluster, dispatch.attemptId());
       throw e;
     }
-    executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "RUNNING",
-        dispatch.attempt() == 1 ? null : "attempt " + dispatch.attempt());
+    if (dispatch.item() == null) {
+      executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "RUNNING",
+          dispatch.attempt() == 1 ? null : "attempt " + dispatch.attempt());
+    }
     if (executions.markStarted(dispatch.org(), dispatch.executionId())) {
       drain.started(dispatch.org());
     }
@@ -142,6 +148,26 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
   @Override
   public void cancelAttempt(String org, String attemptId, String reason) {
     attempts.clusterOf(org, attemptId).ifPresent(cluster -> agents.cancel(cluster, attemptId, reason));
+  }
+
+  @Override
+  public void mapStarted(String org, String executionId, String nodeId, int items) {
+    executions.mapStarted(org, executionId, nodeId, items);
+  }
+
+  @Override
+  public void mapItemFailed(String org, String executionId, String nodeId, int item) {
+    executions.mapItemFailed(org, executionId, nodeId, item);
+  }
+
+  @Override
+  public String collectMapOutputs(String org, String executionId, String nodeId, int items, List<String> outputNames) {
+    return switch (executions.collectMapOutputs(org, executionId, nodeId, items, outputNames, Limits.MAX_COLLECTED_OUTPUT_BYTES)) {
+      case ExecutionStore.Collected.Outputs outputs -> outputs.json();
+      case ExecutionStore.Collected.TooLarge tooLarge -> throw ApplicationFailure.newNonRetryableFailure("the outputs of its "
+          + items + " items are over " + Limits.MAX_COLLECTED_OUTPUT_BYTES / 1024 + " KiB together (a map node's outputs must fit"
+          + " in what one task may output); let each item write its results to a blob and output the blob's URI", TOO_LARGE);
+    };
   }
 
   @Override

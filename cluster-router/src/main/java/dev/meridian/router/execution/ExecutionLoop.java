@@ -8,8 +8,11 @@ import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
+import dev.meridian.workflow.MapTask;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.BitSet;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Runs an execution's DAG as an event loop in the workflow's one thread (ADR 0007): every node is a
@@ -46,8 +51,10 @@ final class ExecutionLoop implements ExecutionEngine {
   private final Dag dag;
   private final Map<String, String> outputs;
 
-  /** Started, not finished, by node id. */
+  /** Started, not finished, by run id (a node's id, or {@code node[17]} for a map item). */
   private final Map<String, NodeRun> running = new LinkedHashMap<>();
+  /** Map nodes started and not yet reported, in the order they started. */
+  private final Map<String, MapRun> maps = new LinkedHashMap<>();
   /** The current attempt of every running node, by attempt id (also its admission request id). */
   private final Map<String, NodeRun> byAttempt = new HashMap<>();
   /** Queued for quota, in the order they queued. */
@@ -89,12 +96,16 @@ final class ExecutionLoop implements ExecutionEngine {
     }
   }
 
-  /** The state of one started node between steps. */
+  /** The state of one started node, or one item of a map node, between steps. */
   private static final class NodeRun {
     final Plan.Node node;
     final Plan.Task task;
     final String inputs;
     final long readyAt;
+    /** The node's id, or {@code node[item]} for an item of a map node. */
+    final String id;
+    final MapRun map;
+    final int item;
     int attempt = 1;
     int userFailures;
     int lost;
@@ -107,10 +118,69 @@ final class ExecutionLoop implements ExecutionEngine {
     boolean admittedEarly;
 
     NodeRun(Plan.Node node, Plan.Task task, String inputs, long readyAt) {
+      this(node, task, inputs, readyAt, null, -1);
+    }
+
+    NodeRun(Plan.Node node, Plan.Task task, String inputs, long readyAt, MapRun map, int item) {
       this.node = node;
       this.task = task;
       this.inputs = inputs;
       this.readyAt = readyAt;
+      this.map = map;
+      this.item = item;
+      this.id = map == null ? node.id() : MapTask.itemRunId(node.id(), item);
+    }
+  }
+
+  /**
+   * A started map node: its items run as {@link NodeRun}s of their own, in index order, at most
+   * {@code concurrency} at once. Which items ended how are bits, so 100,000 items cost 25 KB.
+   */
+  private static final class MapRun {
+    final Plan.Node node;
+    final Plan.Task task;
+    final String inputsJson;
+    /** The inputs without the collection, and the collection: parsed once per run. */
+    final ObjectNode shared;
+    final JsonNode items;
+    final long readyAt;
+    final BitSet succeeded;
+    final BitSet failed;
+    int next;
+    int running;
+    String firstFailure;
+    /** Its size is in the read model: items may start. */
+    boolean announced;
+    /** Collected or failed: nothing more is decided about it. */
+    boolean finishing;
+
+    MapRun(Plan.Node node, Plan.Task task, String inputsJson, long readyAt, BitSet succeeded, BitSet failed) {
+      this.node = node;
+      this.task = task;
+      this.inputsJson = inputsJson;
+      this.readyAt = readyAt;
+      this.succeeded = succeeded;
+      this.failed = failed;
+      ObjectNode inputs = DagPlanner.parse(inputsJson);
+      this.items = DagPlanner.items(inputs, node.map().input());
+      inputs.remove(node.map().input());
+      this.shared = inputs;
+    }
+
+    int total() {
+      return items.size();
+    }
+
+    int ended() {
+      return succeeded.cardinality() + failed.cardinality();
+    }
+
+    boolean canStart() {
+      return announced && !finishing && next < total() && (node.map().concurrency() <= 0 || running < node.map().concurrency());
+    }
+
+    String inputsOf(int item) {
+      return DagPlanner.itemInputs(shared, node.map().input(), items.get(item));
     }
   }
 
@@ -170,7 +240,7 @@ final class ExecutionLoop implements ExecutionEngine {
       local.executionStarted(plan.org(), plan.executionId());
       admitExecution();
     } else {
-      resume(carried.nodes());
+      resume(carried);
     }
     while (true) {
       while (!steps.isEmpty()) {
@@ -184,17 +254,29 @@ final class ExecutionLoop implements ExecutionEngine {
       long room = (HISTORY_BUDGET - estimate - reservedEvents()) / EVENTS_PER_ATTEMPT;
       if (!draining && (estimate >= HISTORY_BUDGET
           // Ready nodes the budget has no room for: hand over rather than wait for the running ones.
-          || (room <= 0 && dag.hasReady() && stopRunning == null && estimate >= HISTORY_BUDGET / 2))) {
+          || (room <= 0 && (dag.hasReady() || itemsWaiting()) && stopRunning == null && estimate >= HISTORY_BUDGET / 2))) {
         draining = true;
       }
       if (stopRunning == null && !draining && room > 0) {
         for (Plan.Node node : dag.start((int) Math.min(parallelism - running.size(), room))) {
-          NodeRun run = new NodeRun(node, plan.taskOf(node), DagPlanner.resolve(node.inputs(), plan.inputsJson(), outputs), Workflow.currentTimeMillis());
-          running.put(node.id(), run);
+          String inputs = DagPlanner.resolve(node.inputs(), plan.inputsJson(), outputs);
+          if (node.map() != null) {
+            startMap(node, inputs);
+            continue;
+          }
+          room--;
+          NodeRun run = new NodeRun(node, plan.taskOf(node), inputs, Workflow.currentTimeMillis());
+          running.put(run.id, run);
           begin(run);
         }
+        for (MapRun map : maps.values()) {
+          while (map.canStart() && running.size() < parallelism && room > 0) {
+            room--;
+            startItem(map);
+          }
+        }
       }
-      if (running.isEmpty() && steps.isEmpty() && (stopRunning != null || dag.allSucceeded())) {
+      if (running.isEmpty() && maps.isEmpty() && steps.isEmpty() && (stopRunning != null || dag.allSucceeded())) {
         break;
       }
       if (draining && inFlight == 0 && steps.isEmpty()) {
@@ -225,15 +307,29 @@ final class ExecutionLoop implements ExecutionEngine {
     }
   }
 
-  private void resume(List<Progress.NodeState> states) {
-    for (Progress.NodeState state : states) {
+  private void resume(Progress carried) {
+    for (Progress.MapState state : carried.maps()) {
       Plan.Node node = dag.node(state.nodeId());
-      NodeRun run = new NodeRun(node, plan.taskOf(node), state.inputsJson(), state.readyAtMillis());
+      MapRun map = new MapRun(node, plan.taskOf(node), state.inputsJson(), state.readyAtMillis(),
+          bits(state.succeeded()), bits(state.failed()));
+      map.next = state.next();
+      map.firstFailure = state.firstFailure();
+      map.announced = true;
+      maps.put(node.id(), map);
+    }
+    for (Progress.NodeState state : carried.nodes()) {
+      Plan.Node node = dag.node(state.nodeId());
+      MapRun map = state.item() == null ? null : maps.get(state.nodeId());
+      NodeRun run = map == null ? new NodeRun(node, plan.taskOf(node), state.inputsJson(), state.readyAtMillis())
+          : new NodeRun(node, map.task, map.inputsOf(state.item()), state.readyAtMillis(), map, state.item());
+      if (map != null) {
+        map.running++;
+      }
       run.attempt = state.attempt();
       run.userFailures = state.userFailures();
       run.lost = state.lost();
       run.stage = state.stage();
-      running.put(node.id(), run);
+      running.put(run.id, run);
       switch (state.stage()) {
         case BEGIN -> begin(run);
         case DISPATCH -> {
@@ -261,13 +357,23 @@ final class ExecutionLoop implements ExecutionEngine {
       // The predecessor was stopping when it handed over: what it carried stops too.
       stop(stopRunning);
     }
+    for (MapRun map : List.copyOf(maps.values())) {
+      mapMayBeDone(map);
+    }
   }
 
   private Progress progress() {
     List<Progress.NodeState> nodes = new ArrayList<>();
     for (NodeRun run : running.values()) {
-      nodes.add(new Progress.NodeState(run.node.id(), run.inputs, run.readyAt, run.attempt, run.userFailures, run.lost,
-          run.stage, run.deadline, run.stage == Progress.Stage.RUNNING ? run.earlyOutcome : null));
+      nodes.add(new Progress.NodeState(run.node.id(), run.map == null ? run.inputs : null, run.readyAt, run.attempt,
+          run.userFailures, run.lost, run.stage, run.deadline, run.stage == Progress.Stage.RUNNING ? run.earlyOutcome : null,
+          run.map == null ? null : run.item));
+    }
+    List<Progress.MapState> mapStates = new ArrayList<>();
+    for (MapRun map : maps.values()) {
+      mapStates.add(new Progress.MapState(map.node.id(), map.inputsJson, map.readyAt, map.next,
+          Base64.getEncoder().encodeToString(map.succeeded.toByteArray()), Base64.getEncoder().encodeToString(map.failed.toByteArray()),
+          map.firstFailure));
     }
     Map<String, String> kept = new TreeMap<>();
     outputs.forEach((node, json) -> {
@@ -275,7 +381,7 @@ final class ExecutionLoop implements ExecutionEngine {
         kept.put(node, json);
       }
     });
-    return new Progress(dag.started(), dag.succeededNodes(), kept, nodes, stopRunning, terminatedBecause, failedNode, failure);
+    return new Progress(dag.started(), dag.succeededNodes(), kept, nodes, stopRunning, terminatedBecause, failedNode, failure, mapStates);
   }
 
   private boolean readByExecutionOutputs(String node) {
@@ -431,7 +537,10 @@ final class ExecutionLoop implements ExecutionEngine {
   private void decide(NodeRun run, AttemptOutcome outcome) {
     switch (outcome.kind()) {
       case SUCCEEDED -> {
-        outputs.put(run.node.id(), outcome.outputsJson() == null ? "{}" : outcome.outputsJson());
+        if (run.map == null) {
+          // An item's outputs wait in the read model for the map to collect them.
+          outputs.put(run.node.id(), outcome.outputsJson() == null ? "{}" : outcome.outputsJson());
+        }
         report(run, "SUCCEEDED", null, Result.SUCCEEDED, null);
       }
       case ABORTED -> report(run, "ABORTED", outcome.reason(), stopRunning != null ? Result.ABORTED : Result.FAILED,
@@ -456,10 +565,14 @@ final class ExecutionLoop implements ExecutionEngine {
 
   /** Records the node's phase in the read model, then applies how it finished to the DAG. */
   private void report(NodeRun run, String phase, String reason, Result result, String error) {
+    if (run.map != null) {
+      itemEnded(run, result, error);
+      return;
+    }
     run.busy = true;
     charge(1);
     then(Async.procedure(local::nodeChanged, plan.org(), plan.executionId(), run.node.id(), phase, reason), ignored -> {
-      running.remove(run.node.id());
+      running.remove(run.id);
       byAttempt.remove(attemptId(run));
       switch (result) {
         case SUCCEEDED -> dag.succeeded(run.node.id());
@@ -500,6 +613,125 @@ final class ExecutionLoop implements ExecutionEngine {
         abortBeforeDispatch(run);
       }
     }
+    for (MapRun map : List.copyOf(maps.values())) {
+      if (!map.finishing && map.announced) {
+        map.finishing = true;
+        reportMap(map, "ABORTED", reason, Result.ABORTED, null);
+      }
+    }
+  }
+
+  // ---- map nodes ----
+
+  /** The map node's size goes to the read model first; its items start once it is there. */
+  private void startMap(Plan.Node node, String inputsJson) {
+    MapRun map = new MapRun(node, plan.taskOf(node), inputsJson, Workflow.currentTimeMillis(), new BitSet(), new BitSet());
+    maps.put(node.id(), map);
+    if (map.total() > Limits.MAX_MAP_ITEMS) {
+      map.finishing = true;
+      String error = "map node '" + node.id() + "' got " + map.total() + " items; a map node runs over at most " + Limits.MAX_MAP_ITEMS;
+      reportMap(map, "FAILED", error, Result.FAILED, error);
+      return;
+    }
+    charge(1);
+    then(Async.procedure(local::mapStarted, plan.org(), plan.executionId(), node.id(), map.total()), ignored -> {
+      map.announced = true;
+      if (stopRunning != null) {
+        // Stopped while its size was being recorded: stop() left it to this step, so the phases stay in order.
+        map.finishing = true;
+        reportMap(map, "ABORTED", stopRunning, Result.ABORTED, null);
+        return;
+      }
+      mapMayBeDone(map);
+    });
+  }
+
+  /** Items of a started map node that wait for room to start. */
+  private boolean itemsWaiting() {
+    for (MapRun map : maps.values()) {
+      if (map.announced && !map.finishing && map.next < map.total()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void startItem(MapRun map) {
+    int item = map.next++;
+    map.running++;
+    NodeRun run = new NodeRun(map.node, map.task, map.inputsOf(item), map.readyAt, map, item);
+    running.put(run.id, run);
+    begin(run);
+  }
+
+  /** An item is over: no phase of its own to record (its attempts are in the read model), only the map's count. */
+  private void itemEnded(NodeRun run, Result result, String error) {
+    MapRun map = run.map;
+    running.remove(run.id);
+    byAttempt.remove(attemptId(run));
+    map.running--;
+    switch (result) {
+      case SUCCEEDED -> map.succeeded.set(run.item);
+      case FAILED -> {
+        map.failed.set(run.item);
+        if (map.firstFailure == null) {
+          map.firstFailure = "item " + run.item + ": " + error;
+        }
+        charge(1);
+        then(Async.procedure(local::mapItemFailed, plan.org(), plan.executionId(), map.node.id(), run.item), ignored -> { });
+        int allowed = map.node.map().allowedFailures(map.total());
+        if (!map.finishing && map.failed.cardinality() > allowed) {
+          map.finishing = true;
+          String summary = map.failed.cardinality() + " of " + map.total() + " items failed, more than the " + allowed
+              + " that minSuccessRatio " + map.node.map().minSuccessRatio() + " allows";
+          reportMap(map, "FAILED", summary, Result.FAILED, "map node '" + map.node.id() + "' (task " + map.task.name() + ":"
+              + map.task.version() + "): " + summary + "; the first failure: " + map.firstFailure);
+        }
+      }
+      case ABORTED -> { }
+    }
+    mapMayBeDone(map);
+  }
+
+  /** Every item ended: the map collects its items' outputs and succeeds (enough items succeeded, or it had failed already). */
+  private void mapMayBeDone(MapRun map) {
+    if (map.finishing || !map.announced || map.ended() < map.total() || draining || stopRunning != null) {
+      return;
+    }
+    map.finishing = true;
+    String reason = map.failed.isEmpty() ? null : map.failed.cardinality() + " of " + map.total() + " items failed";
+    charge(3);
+    then(Async.function(remote::collectMapOutputs, plan.org(), plan.executionId(), map.node.id(), map.total(),
+        DagPlanner.outputNames(map.task)), collected -> {
+      outputs.put(map.node.id(), collected);
+      reportMap(map, "SUCCEEDED", reason, Result.SUCCEEDED, null);
+    }, error -> {
+      String cause = error instanceof ActivityFailure failure && failure.getCause() instanceof ApplicationFailure application
+          ? application.getOriginalMessage() : error.getMessage();
+      reportMap(map, "FAILED", cause, Result.FAILED, "map node '" + map.node.id() + "': " + cause);
+    });
+  }
+
+  /** Records the map node's phase, then applies how it finished to the DAG. */
+  private void reportMap(MapRun map, String phase, String reason, Result result, String error) {
+    charge(1);
+    then(Async.procedure(local::nodeChanged, plan.org(), plan.executionId(), map.node.id(), phase, reason), ignored -> {
+      maps.remove(map.node.id());
+      switch (result) {
+        case SUCCEEDED -> dag.succeeded(map.node.id());
+        case FAILED -> {
+          if (failure == null) {
+            failedNode = map.node.id();
+            failure = error;
+          }
+        }
+        case ABORTED -> { }
+      }
+    });
+  }
+
+  private static BitSet bits(String base64) {
+    return BitSet.valueOf(Base64.getDecoder().decode(base64));
   }
 
   private void end() {
@@ -592,12 +824,13 @@ final class ExecutionLoop implements ExecutionEngine {
   }
 
   private String attemptId(NodeRun run) {
-    return ExecutionActivities.Dispatch.attemptId(plan.executionId(), run.node.id(), run.attempt);
+    return ExecutionActivities.Dispatch.attemptId(plan.executionId(), run.id, run.attempt);
   }
 
   private ExecutionActivities.Dispatch dispatchOf(NodeRun run) {
-    return new ExecutionActivities.Dispatch(plan.org(), plan.project(), plan.domain(), plan.executionId(), run.node.id(),
-        run.attempt, run.task, run.inputs, plan.clusterLabels(), run.attempt == 1 ? run.readyAt : Workflow.currentTimeMillis());
+    return new ExecutionActivities.Dispatch(plan.org(), plan.project(), plan.domain(), plan.executionId(), run.id,
+        run.attempt, run.task, run.inputs, plan.clusterLabels(), run.attempt == 1 ? run.readyAt : Workflow.currentTimeMillis(),
+        run.map == null ? null : run.map.node.id(), run.map == null ? null : run.item);
   }
 
   private ExecutionActivities.Admission admissionOf(NodeRun run) {

@@ -12,6 +12,10 @@ import dev.meridian.proto.router.v1.ExecutionRouterGrpc;
 import dev.meridian.proto.router.v1.GetExecutionRequest;
 import dev.meridian.proto.router.v1.ListExecutionsRequest;
 import dev.meridian.proto.router.v1.ListExecutionsResponse;
+import dev.meridian.proto.router.v1.ListMapItemsRequest;
+import dev.meridian.proto.router.v1.ListMapItemsResponse;
+import dev.meridian.proto.router.v1.MapItem;
+import dev.meridian.proto.router.v1.MapSummary;
 import dev.meridian.proto.router.v1.Node;
 import dev.meridian.proto.router.v1.Scope;
 import dev.meridian.proto.router.v1.StartExecutionRequest;
@@ -28,6 +32,7 @@ import dev.meridian.router.admission.QueueDrain;
 import dev.meridian.router.admission.QuotaCache;
 import dev.meridian.router.agent.ConnectedAgents;
 import dev.meridian.router.placement.PlacementPolicy;
+import dev.meridian.workflow.MapTask;
 import dev.meridian.workflow.ResourceRequest;
 import dev.meridian.tenancy.TenantContext;
 import io.grpc.Status;
@@ -58,6 +63,8 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
 
   private static final Logger log = LoggerFactory.getLogger(ExecutionRouterService.class);
   private static final int MAX_PAGE = 500;
+  /** A map node's summary lists this many of its failed items; the items endpoint pages through all. */
+  private static final int MAX_FAILED_ITEMS_SHOWN = 100;
 
   private final ExecutionStore store;
   private final WorkflowClient temporal;
@@ -305,7 +312,10 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
                 ? new ResourceRequest(resources.getMilliCpu(), resources.getMemoryMib(), resources.getGpus(), resources.getGpuType())
                 : ResourceRequest.DEFAULT);
       });
-      nodes.add(Plan.Node.referring(node.getId(), ref, bindings(node.getInputsMap())));
+      nodes.add(node.hasMap()
+          ? Plan.Node.mapping(node.getId(), ref, bindings(node.getInputsMap()),
+              new MapTask(node.getMap().getInput(), node.getMap().getConcurrency(), node.getMap().getMinSuccessRatio()))
+          : Plan.Node.referring(node.getId(), ref, bindings(node.getInputsMap())));
     }
     return new Plan(scope.getOrg(), scope.getProject(), scope.getDomain(), id, nodes, bindings(plan.getOutputsMap()),
         plan.getMaxParallelism(), inputsJson, plan.getClusterLabelsMap(), priority, tasks);
@@ -333,6 +343,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
     if (row.endedAt() == null) {
       ledger.waiting(row.org(), row.id()).forEach(w -> waiting.put(w.nodeId(), w));
     }
+    Map<String, ExecutionStore.ItemCounts> itemCounts = null;
     for (var node : store.nodes(row.org(), row.id())) {
       Node.Builder builder = Node.newBuilder().setId(node.nodeId()).setPhase(node.phase());
       AdmissionLedger.Waiting wait = waiting.get(node.nodeId());
@@ -344,20 +355,74 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
       } else if (node.reason() != null) {
         builder.setReason(node.reason());
       }
-      attempts.stream().filter(a -> a.nodeId().equals(node.nodeId())).forEach(a -> {
-        Attempt.Builder attempt = Attempt.newBuilder().setAttempt(a.attempt())
-            .setPhase(TaskPhase.valueOf("TASK_PHASE_" + a.phase()));
-        if (a.cluster() != null) attempt.setCluster(a.cluster());
-        if (a.startedAt() != null) attempt.setStartedAt(timestamp(a.startedAt()));
-        if (a.endedAt() != null) attempt.setEndedAt(timestamp(a.endedAt()));
-        if (a.exitCode() != null) attempt.setExitCode(a.exitCode());
-        if (a.reason() != null) attempt.setReason(a.reason());
-        if (a.logsUri() != null) attempt.setLogsUri(a.logsUri());
-        builder.addAttempts(attempt);
-      });
+      attempts.stream().filter(a -> a.nodeId().equals(node.nodeId())).forEach(a -> builder.addAttempts(attempt(a)));
+      if (node.items() != null) {
+        if (itemCounts == null) {
+          itemCounts = store.itemCounts(row.org(), row.id());
+        }
+        var counts = itemCounts.getOrDefault(node.nodeId(), new ExecutionStore.ItemCounts(Map.of(), 0));
+        builder.setMap(MapSummary.newBuilder().setItems(node.items()).putAllByPhase(counts.byPhase())
+            .setNotStarted(node.items() - counts.started()).setFailed(node.failedItems().size())
+            .addAllFailedItems(node.failedItems().stream().sorted().limit(MAX_FAILED_ITEMS_SHOWN).toList()));
+      }
       execution.addNodes(builder);
     }
     return execution.build();
+  }
+
+  private static Attempt attempt(ExecutionStore.AttemptRow a) {
+    Attempt.Builder attempt = Attempt.newBuilder().setAttempt(a.attempt())
+        .setPhase(TaskPhase.valueOf("TASK_PHASE_" + a.phase()));
+    if (a.cluster() != null) attempt.setCluster(a.cluster());
+    if (a.startedAt() != null) attempt.setStartedAt(timestamp(a.startedAt()));
+    if (a.endedAt() != null) attempt.setEndedAt(timestamp(a.endedAt()));
+    if (a.exitCode() != null) attempt.setExitCode(a.exitCode());
+    if (a.reason() != null) attempt.setReason(a.reason());
+    if (a.logsUri() != null) attempt.setLogsUri(a.logsUri());
+    return attempt.build();
+  }
+
+  /** A map node's items in index order, with their attempts; items not started yet are listed too. */
+  @Override
+  public void listMapItems(ListMapItemsRequest request, StreamObserver<ListMapItemsResponse> response) {
+    Scope scope = request.getScope();
+    var execution = store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), request.getExecutionId());
+    if (execution.isEmpty()) {
+      response.onError(Status.NOT_FOUND.withDescription("execution '" + request.getExecutionId() + "' not found").asRuntimeException());
+      return;
+    }
+    var node = store.node(scope.getOrg(), request.getExecutionId(), request.getNodeId());
+    if (node.isEmpty()) {
+      response.onError(Status.NOT_FOUND.withDescription("execution '" + request.getExecutionId() + "' has no node '"
+          + request.getNodeId() + "'").asRuntimeException());
+      return;
+    }
+    int from;
+    try {
+      from = request.getPageToken().isBlank() ? 0
+          : Integer.parseInt(new String(Base64.getUrlDecoder().decode(request.getPageToken()), StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("pageToken is not a token this API returned").asRuntimeException());
+      return;
+    }
+    int total = node.get().items() == null ? 0 : node.get().items();
+    int to = Math.min(total, from + Math.clamp(request.getLimit(), 1, MAX_PAGE));
+    Map<String, List<ExecutionStore.AttemptRow>> attempts = new HashMap<>();
+    if (from < to) {
+      store.itemAttempts(scope.getOrg(), request.getExecutionId(), request.getNodeId(), from, to)
+          .forEach(a -> attempts.computeIfAbsent(a.nodeId(), id -> new ArrayList<>()).add(a));
+    }
+    var failed = new java.util.HashSet<>(node.get().failedItems());
+    var page = ListMapItemsResponse.newBuilder();
+    for (int index = from; index < to; index++) {
+      List<ExecutionStore.AttemptRow> ofItem = attempts.getOrDefault(MapTask.itemRunId(request.getNodeId(), index), List.of());
+      String phase = failed.contains(index) ? "FAILED" : ofItem.isEmpty() ? "NOT_STARTED" : ofItem.getLast().phase();
+      page.addItems(MapItem.newBuilder().setIndex(index).setPhase(phase).addAllAttempts(ofItem.stream().map(ExecutionRouterService::attempt).toList()));
+    }
+    if (to < total) {
+      page.setNextPageToken(Base64.getUrlEncoder().withoutPadding().encodeToString(Integer.toString(to).getBytes(StandardCharsets.UTF_8)));
+    }
+    reply(response, page.build());
   }
 
   private static Execution.Builder header(ExecutionStore.ExecutionRow row) {

@@ -5,9 +5,12 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The execution read model: executions, their nodes and attempts. Every method takes the org. */
 @Repository
@@ -18,7 +21,17 @@ public class ExecutionStore {
       String errorMessage, String errorNode, String requestHash, Instant createdAt, Instant startedAt, Instant endedAt,
       String problem) {}
 
-  public record NodeRow(String nodeId, String phase, String reason) {}
+  /** {@code items}: set on a map node once it started; {@code failedItems} the items that failed for good. */
+  public record NodeRow(String nodeId, String phase, String reason, Integer items, List<Integer> failedItems) {}
+
+  /** A map node's items: how many have attempts, by their latest attempt's phase. */
+  record ItemCounts(Map<String, Integer> byPhase, int started) {}
+
+  /** What {@link #collectMapOutputs} found. */
+  sealed interface Collected {
+    record Outputs(String json) implements Collected {}
+    record TooLarge() implements Collected {}
+  }
 
   public record AttemptRow(String attemptId, String nodeId, int attempt, String cluster, String phase, Instant startedAt,
       Instant endedAt, Integer exitCode, String reason, String logsUri) {}
@@ -27,6 +40,8 @@ public class ExecutionStore {
       org_id, execution_id, project, domain, workflow_name, workflow_version, phase, inputs_json, outputs_json,
       error_code, error_message, error_node, request_hash, created_at, started_at, ended_at, problem
       """;
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final JdbcClient jdbc;
 
@@ -96,18 +111,130 @@ public class ExecutionStore {
   }
 
   List<NodeRow> nodes(String org, String executionId) {
-    return jdbc.sql("select node_id, phase, reason from nodes where org_id = :org and execution_id = :id order by position")
-        .param("org", org).param("id", executionId)
-        .query((rs, i) -> new NodeRow(rs.getString(1), rs.getString(2), rs.getString(3))).list();
+    return jdbc.sql("""
+        select node_id, phase, reason, items, failed_items from nodes where org_id = :org and execution_id = :id order by position
+        """).param("org", org).param("id", executionId).query(ExecutionStore::node).list();
   }
 
-  List<AttemptRow> attempts(String org, String executionId) {
+  Optional<NodeRow> node(String org, String executionId, String nodeId) {
     return jdbc.sql("""
-        select attempt_id, node_id, attempt, cluster, phase, started_at, ended_at, exit_code, reason, logs_uri
-          from attempts where org_id = :org and execution_id = :id order by node_id, attempt
-        """).param("org", org).param("id", executionId).query((rs, i) -> new AttemptRow(rs.getString(1), rs.getString(2),
-            rs.getInt(3), rs.getString(4), rs.getString(5), instant(rs, 6), instant(rs, 7),
-            (Integer) rs.getObject(8), rs.getString(9), rs.getString(10))).list();
+        select node_id, phase, reason, items, failed_items from nodes where org_id = :org and execution_id = :id and node_id = :node
+        """).param("org", org).param("id", executionId).param("node", nodeId).query(ExecutionStore::node).optional();
+  }
+
+  private static NodeRow node(ResultSet rs, int row) throws SQLException {
+    Integer[] failed = (Integer[]) rs.getArray(5).getArray();
+    return new NodeRow(rs.getString(1), rs.getString(2), rs.getString(3), (Integer) rs.getObject(4), List.of(failed));
+  }
+
+  private static final String ATTEMPT_COLUMNS = "attempt_id, node_id, attempt, cluster, phase, started_at, ended_at, exit_code, reason, logs_uri";
+
+  /** The attempts of the execution's nodes; a map node's items have their own query. */
+  List<AttemptRow> attempts(String org, String executionId) {
+    return jdbc.sql("select " + ATTEMPT_COLUMNS + """
+          from attempts where org_id = :org and execution_id = :id and map_node is null order by node_id, attempt
+        """).param("org", org).param("id", executionId).query(ExecutionStore::attempt).list();
+  }
+
+  /** The attempts of items {@code from} to {@code to} (exclusive) of a map node, by item, then attempt. */
+  List<AttemptRow> itemAttempts(String org, String executionId, String mapNode, int from, int to) {
+    return jdbc.sql("select " + ATTEMPT_COLUMNS + """
+          from attempts where org_id = :org and execution_id = :id and map_node = :node and item >= :from and item < :to
+         order by item, attempt
+        """).param("org", org).param("id", executionId).param("node", mapNode).param("from", from).param("to", to)
+        .query(ExecutionStore::attempt).list();
+  }
+
+  /** Per map node of the execution: its items by the phase of their latest attempt. */
+  Map<String, ItemCounts> itemCounts(String org, String executionId) {
+    Map<String, Map<String, Integer>> byPhase = new java.util.TreeMap<>();
+    jdbc.sql("""
+        select map_node, phase, count(*) from (
+          select distinct on (map_node, item) map_node, phase from attempts
+           where org_id = :org and execution_id = :id and map_node is not null
+           order by map_node, item, attempt desc) latest
+         group by map_node, phase
+        """).param("org", org).param("id", executionId).query(rs -> {
+          byPhase.computeIfAbsent(rs.getString(1), node -> new java.util.TreeMap<>()).put(rs.getString(2), rs.getInt(3));
+        });
+    Map<String, ItemCounts> counts = new java.util.TreeMap<>();
+    byPhase.forEach((node, phases) -> counts.put(node,
+        new ItemCounts(phases, phases.values().stream().mapToInt(Integer::intValue).sum())));
+    return counts;
+  }
+
+  void mapStarted(String org, String executionId, String nodeId, int items) {
+    jdbc.sql("""
+        update nodes set phase = 'RUNNING', reason = null, items = :items where org_id = :org and execution_id = :id and node_id = :node
+        """).param("items", items).param("org", org).param("id", executionId).param("node", nodeId).update();
+  }
+
+  void mapItemFailed(String org, String executionId, String nodeId, int item) {
+    jdbc.sql("""
+        update nodes set failed_items = array_append(failed_items, :item)
+         where org_id = :org and execution_id = :id and node_id = :node and not (:item = any(failed_items))
+        """).param("item", item).param("org", org).param("id", executionId).param("node", nodeId).update();
+  }
+
+  /**
+   * The map node's outputs collected in item order: {@code {"out": [v0, null, v2]}}, each value from
+   * the item's latest succeeded attempt. Streams the rows, and stops once the JSON passes {@code maxBytes}.
+   */
+  Collected collectMapOutputs(String org, String executionId, String nodeId, int items, List<String> outputNames, int maxBytes) {
+    List<StringBuilder> collections = outputNames.stream().map(name -> new StringBuilder()).toList();
+    int[] next = {0};
+    long[] size = {0};
+    boolean[] tooLarge = {false};
+    jdbc.sql("""
+        select distinct on (item) item, outputs_json from attempts
+         where org_id = :org and execution_id = :id and map_node = :node and phase = 'SUCCEEDED'
+         order by item, attempt desc
+        """).param("org", org).param("id", executionId).param("node", nodeId).query(rs -> {
+          if (tooLarge[0]) {
+            return;
+          }
+          int item = rs.getInt(1);
+          if (item >= items) {
+            return;
+          }
+          JsonNode outputs = JSON.readTree(rs.getString(2) == null ? "{}" : rs.getString(2));
+          for (int i = 0; i < outputNames.size(); i++) {
+            StringBuilder collection = collections.get(i);
+            for (int missing = next[0]; missing < item; missing++) {
+              size[0] += append(collection, "null");
+            }
+            JsonNode value = outputs.get(outputNames.get(i));
+            size[0] += append(collection, value == null ? "null" : JSON.writeValueAsString(value));
+          }
+          next[0] = item + 1;
+          tooLarge[0] = size[0] > maxBytes;
+        });
+    if (tooLarge[0]) {
+      return new Collected.TooLarge();
+    }
+    StringBuilder json = new StringBuilder("{");
+    for (int i = 0; i < outputNames.size(); i++) {
+      StringBuilder collection = collections.get(i);
+      for (int missing = next[0]; missing < items; missing++) {
+        append(collection, "null");
+      }
+      json.append(i == 0 ? "" : ",").append(JSON.writeValueAsString(outputNames.get(i))).append(":[").append(collection).append(']');
+    }
+    String collected = json.append('}').toString();
+    return collected.length() > maxBytes ? new Collected.TooLarge() : new Collected.Outputs(collected);
+  }
+
+  private static int append(StringBuilder collection, String value) {
+    if (!collection.isEmpty()) {
+      collection.append(',');
+    }
+    collection.append(value);
+    return value.length() + 1;
+  }
+
+  private static AttemptRow attempt(ResultSet rs, int row) throws SQLException {
+    return new AttemptRow(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5), instant(rs, 6),
+        instant(rs, 7), (Integer) rs.getObject(8), rs.getString(9), rs.getString(10));
   }
 
   /** False when the execution row does not exist (yet): its creating transaction has not committed. */

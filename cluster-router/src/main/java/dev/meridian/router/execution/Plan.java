@@ -3,6 +3,7 @@ package dev.meridian.router.execution;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import dev.meridian.workflow.MapTask;
 import dev.meridian.workflow.ResourceRequest;
 
 /**
@@ -39,18 +40,25 @@ public record Plan(
     return node.task() != null ? node.task() : tasks.get(node.taskRef());
   }
 
-  /** Exactly one of {@code task} and {@code taskRef} (a key of the plan's {@code tasks}). */
-  public record Node(String id, Task task, Map<String, Binding> inputs, String taskRef) {
+  /**
+   * Exactly one of {@code task} and {@code taskRef} (a key of the plan's {@code tasks}). {@code map}:
+   * set on a map node, whose task runs once per item; absent in plans from before map nodes.
+   */
+  public record Node(String id, Task task, Map<String, Binding> inputs, String taskRef, MapTask map) {
     public Node {
       inputs = Map.copyOf(inputs);
     }
 
     public Node(String id, Task task, Map<String, Binding> inputs) {
-      this(id, task, inputs, null);
+      this(id, task, inputs, null, null);
     }
 
     public static Node referring(String id, String taskRef, Map<String, Binding> inputs) {
-      return new Node(id, null, inputs, taskRef);
+      return new Node(id, null, inputs, taskRef, null);
+    }
+
+    public static Node mapping(String id, String taskRef, Map<String, Binding> inputs, MapTask map) {
+      return new Node(id, null, inputs, taskRef, map);
     }
   }
 

@@ -57,6 +57,9 @@ class ExecutionWorkflowTest {
     @Override public void dispatch(Dispatch dispatch) {
       calls.add("dispatch " + dispatch.attemptId() + " " + dispatch.inputsJson());
       AttemptOutcome outcome = behaviour.apply(dispatch);
+      if (outcome != null && dispatch.item() != null && outcome.kind() == AttemptOutcome.Kind.SUCCEEDED) {
+        itemOutputs.put(dispatch.executionId() + "/" + dispatch.nodeId(), outcome.outputsJson());
+      }
       if (outcome != null) {
         Thread.ofVirtual().start(() -> client.newWorkflowStub(ExecutionWorkflow.class,
             Plan.workflowId(dispatch.org(), dispatch.executionId())).attemptEnded(outcome));
@@ -70,8 +73,34 @@ class ExecutionWorkflowTest {
     @Override public void releaseAdmission(String org, String requestId) { calls.add("release " + requestId); }
     @Override public void executionEnded(Ending ending) {
       calls.add("ended " + ending.phase() + " " + ending.outputsJson() + " " + ending.errorNode() + " skipped=" + ending.skippedNodes());
+      if (ending.errorMessage() != null) {
+        calls.add("error " + ending.errorMessage());
+      }
+    }
+    @Override public void mapStarted(String org, String executionId, String nodeId, int items) {
+      calls.add(nodeId + ":MAP " + items);
+    }
+    @Override public void mapItemFailed(String org, String executionId, String nodeId, int item) {
+      calls.add(nodeId + "[" + item + "]:FAILED");
+    }
+    /** Like the read model: each item's value from its succeeded attempt, null where none. */
+    @Override public String collectMapOutputs(String org, String executionId, String nodeId, int items, List<String> outputNames) {
+      calls.add("collect " + nodeId);
+      StringBuilder json = new StringBuilder("{");
+      for (String name : outputNames) {
+        List<String> values = new ArrayList<>();
+        for (int item = 0; item < items; item++) {
+          String outputs = itemOutputs.get(executionId + "/" + nodeId + "[" + item + "]");
+          values.add(outputs == null ? "null" : String.valueOf(IntegerInputs.read(outputs).get(name)));
+        }
+        json.append(json.length() > 1 ? "," : "").append('"').append(name).append("\":[").append(String.join(",", values)).append(']');
+      }
+      return json.append('}').toString();
     }
   }
+
+  /** Outputs of succeeded map items, by execution and item run id. */
+  private final Map<String, String> itemOutputs = new ConcurrentHashMap<>();
 
   @BeforeEach
   void start() {
@@ -324,5 +353,101 @@ class ExecutionWorkflowTest {
     assertThat(calls).contains("release stopped/n5/1", "n5:ABORTED", "cancel stopped/n7/1", "n7:ABORTED");
     assertThat(calls).noneMatch(call -> call.startsWith("dispatch stopped/n5/"));
     assertThat(calls.getLast()).isEqualTo("ended ABORTED null null skipped=[bottom]");
+  }
+
+  // ---- map nodes ----
+
+  /** {@code sq} maps {@code inc} over the input {@code xs} with {@code k} for every item; {@code total} sums its outputs. */
+  private static Plan mapPlan(String executionId, int items, int concurrency, double minSuccessRatio) {
+    List<Integer> xs = new ArrayList<>();
+    for (int i = 0; i < items; i++) {
+      xs.add(i);
+    }
+    List<Plan.Node> nodes = List.of(Plan.Node.mapping("sq", "inc:1",
+        Map.of("x", Plan.Binding.input("xs"), "k", Plan.Binding.literal("100")),
+        new dev.meridian.workflow.MapTask("x", concurrency, minSuccessRatio)));
+    return new Plan("acme", "p", "development", executionId, nodes, Map.of("ys", Plan.Binding.node("sq", "y")),
+        0, "{\"xs\":" + xs + "}", Map.of(), 0,
+        Map.of("inc:1", new Plan.Task("inc", "1", "busybox", List.of("true"), List.of(), Map.of(),
+            "{\"inputs\":{\"x\":{\"type\":\"integer\"},\"k\":{\"type\":\"integer\"}},\"outputs\":{\"y\":{\"type\":\"integer\"}}}",
+            0, 0, null)));
+  }
+
+  private static AttemptOutcome failed(ExecutionActivities.Dispatch dispatch) {
+    return new AttemptOutcome(dispatch.attemptId(), AttemptOutcome.Kind.FAILED, null, 1, "bad item", List.of());
+  }
+
+  @Test
+  void aMapNodeRunsItsTaskOncePerItemWithTheSharedInputsAndCollectsTheOutputsInItemOrder() {
+    behaviour = ExecutionWorkflowTest::increment;
+
+    run(mapPlan("m1", 4, 0, 1.0));
+
+    assertThat(calls).containsSubsequence("sq:MAP 4", "dispatch m1/sq[0]/1 {\"k\":100,\"x\":0}", "collect sq", "sq:SUCCEEDED");
+    assertThat(calls).contains("dispatch m1/sq[3]/1 {\"k\":100,\"x\":3}", "release m1/sq[3]/1");
+    assertThat(calls.getLast()).isEqualTo("ended SUCCEEDED {\"ys\":[101,102,103,104]} null skipped=[]");
+  }
+
+  @Test
+  void aMapRunsAtMostItsConcurrencyOfItemsAtOnceAndTerminateStopsThemAndReleasesTheirReservations() {
+    behaviour = dispatch -> null;
+    Plan map = mapPlan("m2", 10, 2, 1.0);
+    start(map);
+    await().until(() -> calls.contains("dispatch m2/sq[1]/1 {\"k\":100,\"x\":1}"));
+    assertThat(calls).noneMatch(call -> call.startsWith("dispatch m2/sq[2]/"));
+
+    client.newWorkflowStub(ExecutionWorkflow.class, map.workflowId()).terminate("enough");
+    client.newUntypedWorkflowStub(map.workflowId()).getResult(Void.class);
+
+    assertThat(calls).contains("cancel m2/sq[0]/1", "cancel m2/sq[1]/1", "release m2/sq[0]/1", "release m2/sq[1]/1", "sq:ABORTED");
+    assertThat(calls).noneMatch(call -> call.startsWith("dispatch m2/sq[2]/"));
+    assertThat(calls).filteredOn(call -> call.startsWith("ended")).containsExactly("ended ABORTED null null skipped=[]");
+  }
+
+  @Test
+  void aMapSucceedsWithNullsForFailedItemsWhileEnoughSucceed() {
+    behaviour = dispatch -> dispatch.item() == 3 ? failed(dispatch) : increment(dispatch);
+
+    run(mapPlan("m3", 10, 0, 0.9));
+
+    assertThat(calls).contains("sq[3]:FAILED", "sq:SUCCEEDED");
+    assertThat(calls.getLast()).isEqualTo("ended SUCCEEDED {\"ys\":[101,102,103,null,105,106,107,108,109,110]} null skipped=[]");
+  }
+
+  @Test
+  void aMapFailsOnceMoreItemsFailThanItsRatioAllowsAndSaysWhy() {
+    behaviour = dispatch -> dispatch.item() == 3 || dispatch.item() == 5 ? failed(dispatch) : increment(dispatch);
+
+    run(mapPlan("m4", 10, 1, 0.9));
+
+    assertThat(calls).contains("sq[3]:FAILED", "sq[5]:FAILED", "sq:FAILED");
+    assertThat(calls).noneMatch(call -> call.startsWith("dispatch m4/sq[6]/"));
+    assertThat(calls).filteredOn(call -> call.startsWith("ended")).containsExactly("ended FAILED null sq skipped=[]");
+    assertThat(calls.getLast()).isEqualTo("error map node 'sq' (task inc:1): 2 of 10 items failed, more than the 1 that "
+        + "minSuccessRatio 0.9 allows; the first failure: item 3: node 'sq' (task inc:1) failed after 1 attempt: exit code 1: bad item");
+  }
+
+  @Test
+  void aMapOverAnEmptyCollectionSucceedsWithEmptyOutputs() {
+    behaviour = ExecutionWorkflowTest::increment;
+
+    run(mapPlan("m5", 0, 0, 1.0));
+
+    assertThat(calls.getLast()).isEqualTo("ended SUCCEEDED {\"ys\":[]} null skipped=[]");
+  }
+
+  @Test
+  void aLargeMapContinuesAsNewCarryingItsItemsAndRunsEachItemOnce() {
+    behaviour = ExecutionWorkflowTest::increment;
+    int items = 1_200;
+    Plan map = mapPlan("m6", items, 0, 1.0);
+
+    run(map);
+
+    assertThat(calls.stream().filter(call -> call.startsWith("dispatch m6/sq["))).hasSize(items).allMatch(call -> call.contains("]/1 "));
+    assertThat(calls.getLast()).startsWith("ended SUCCEEDED {\"ys\":[101,102,").endsWith("," + (items + 100) + "]} null skipped=[]");
+    List<WorkflowExecutionHistory> runs = runsOf(map.workflowId());
+    assertThat(runs).as("the execution continued as new").hasSizeGreaterThan(1);
+    assertThat(runs).allSatisfy(history -> assertThat(history.getEvents()).hasSizeLessThan(10_240));
   }
 }

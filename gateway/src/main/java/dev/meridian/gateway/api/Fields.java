@@ -97,6 +97,19 @@ public final class Fields {
     return value.asInt();
   }
 
+  /** A number from 0 to 1. */
+  public double fraction(String field, double fallback) {
+    JsonNode value = get(field);
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.isNumber() || value.asDouble() < 0 || value.asDouble() > 1) {
+      violations.add(new Violation(at(field), field + " must be a number from 0 to 1"));
+      return fallback;
+    }
+    return value.asDouble();
+  }
+
   public boolean bool(String field, boolean fallback) {
     JsonNode value = get(field);
     if (value == null) {

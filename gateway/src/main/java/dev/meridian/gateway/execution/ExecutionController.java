@@ -42,6 +42,14 @@ class ExecutionController {
         page -> ExecutionView.page(page.getItemsList(), page.getNextPageToken()));
   }
 
+  /** A map node's items, a page at a time: the execution view only summarises them. */
+  @GetMapping("/{id}/nodes/{node}/items")
+  ResponseEntity<?> items(@PathVariable String org, @PathVariable String project, @PathVariable String domain,
+      @PathVariable String id, @PathVariable String node, @RequestParam(defaultValue = "100") int limit,
+      @RequestParam(required = false) String pageToken) {
+    return RestErrors.respond(executions.items(new Scope(org, project, domain), id, node, limit, pageToken), ExecutionView::items);
+  }
+
   @PostMapping("/{id}/terminate")
   ResponseEntity<?> terminate(@PathVariable String org, @PathVariable String project, @PathVariable String domain,
       @PathVariable String id, @RequestBody(required = false) JsonNode body) {

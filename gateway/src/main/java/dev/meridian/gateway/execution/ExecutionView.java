@@ -4,6 +4,8 @@ import com.google.protobuf.Timestamp;
 import dev.meridian.gateway.api.Json;
 import dev.meridian.proto.router.v1.Attempt;
 import dev.meridian.proto.router.v1.Execution;
+import dev.meridian.proto.router.v1.ListMapItemsResponse;
+import dev.meridian.proto.router.v1.MapSummary;
 import dev.meridian.proto.router.v1.Node;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -44,6 +46,29 @@ final class ExecutionView {
       json.put("queuePosition", node.getQueuePosition());
     }
     json.put("attempts", node.getAttemptsList().stream().map(ExecutionView::attempt).toList());
+    if (node.hasMap()) {
+      MapSummary map = node.getMap();
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("items", map.getItems());
+      summary.put("notStarted", map.getNotStarted());
+      summary.put("byPhase", new java.util.TreeMap<>(map.getByPhaseMap()));
+      summary.put("failed", map.getFailed());
+      summary.put("failedItems", map.getFailedItemsList());
+      json.put("map", summary);
+    }
+    return json;
+  }
+
+  static Map<String, Object> items(ListMapItemsResponse page) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("items", page.getItemsList().stream().map(item -> {
+      Map<String, Object> view = new LinkedHashMap<>();
+      view.put("index", item.getIndex());
+      view.put("phase", item.getPhase());
+      view.put("attempts", item.getAttemptsList().stream().map(ExecutionView::attempt).toList());
+      return view;
+    }).toList());
+    json.put("nextPageToken", page.getNextPageToken().isBlank() ? null : page.getNextPageToken());
     return json;
   }
 

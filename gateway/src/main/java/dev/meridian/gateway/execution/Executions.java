@@ -10,13 +10,18 @@ import dev.meridian.gateway.project.Scope;
 import dev.meridian.gateway.registry.Registry;
 import dev.meridian.proto.events.v1.ExecutionPhase;
 import dev.meridian.proto.router.v1.Execution;
+import dev.meridian.proto.router.v1.ExecutionPlan;
+import dev.meridian.proto.router.v1.PlanNode;
 import dev.meridian.proto.router.v1.ExecutionRouterGrpc.ExecutionRouterBlockingStub;
 import dev.meridian.proto.router.v1.GetExecutionRequest;
 import dev.meridian.proto.router.v1.ListExecutionsRequest;
 import dev.meridian.proto.router.v1.ListExecutionsResponse;
+import dev.meridian.proto.router.v1.ListMapItemsRequest;
+import dev.meridian.proto.router.v1.ListMapItemsResponse;
 import dev.meridian.proto.router.v1.StartExecutionRequest;
 import dev.meridian.proto.router.v1.StartExecutionResponse;
 import dev.meridian.proto.router.v1.TerminateExecutionRequest;
+import dev.meridian.workflow.Limits;
 import dev.meridian.workflow.Violation;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,6 +98,7 @@ public class Executions {
       merged.setAll((ObjectNode) launchable.fixedInputs());
     }
     launchable.workflowInterface().checkInputs(merged, "/inputs", violations);
+    checkMapItems(launchable.plan(), merged, violations);
     if (!violations.isEmpty()) {
       return Outcome.refused(new Refusal.Invalid("the inputs do not match the workflow's interface", violations));
     }
@@ -150,6 +156,17 @@ public class Executions {
     return Downstream.call("cluster-router", () -> router().listExecutions(request.build()));
   }
 
+  /** The items of map node {@code node}, in item order. */
+  public Outcome<ListMapItemsResponse> items(Scope scope, String id, String node, int limit, String pageToken) {
+    Optional<Refusal> missing = projects.check(scope);
+    if (missing.isPresent()) {
+      return Outcome.refused(missing.get());
+    }
+    return Downstream.call("cluster-router", () -> router().listMapItems(ListMapItemsRequest.newBuilder()
+        .setScope(scope.toRouter()).setExecutionId(id).setNodeId(node).setLimit(Math.clamp(limit, 1, 500))
+        .setPageToken(pageToken == null ? "" : pageToken).build()));
+  }
+
   public Outcome<Execution> terminate(Scope scope, String id, String reason) {
     Optional<Refusal> missing = projects.check(scope);
     if (missing.isPresent()) {
@@ -157,5 +174,23 @@ public class Executions {
     }
     return Downstream.call("cluster-router", () -> router().terminateExecution(TerminateExecutionRequest.newBuilder()
         .setScope(scope.toRouter()).setExecutionId(id).setReason(reason == null ? "" : reason).build()));
+  }
+
+  /** A workflow input a map node runs over holds at most {@link Limits#MAX_MAP_ITEMS} items. */
+  private static void checkMapItems(ExecutionPlan plan, ObjectNode inputs, List<Violation> violations) {
+    for (PlanNode node : plan.getNodesList()) {
+      if (!node.hasMap()) {
+        continue;
+      }
+      var binding = node.getInputsMap().get(node.getMap().getInput());
+      if (binding == null || !binding.hasFromInput()) {
+        continue;
+      }
+      JsonNode items = inputs.get(binding.getFromInput());
+      if (items != null && items.isArray() && items.size() > Limits.MAX_MAP_ITEMS) {
+        violations.add(new Violation("/inputs/" + binding.getFromInput(), "map node '" + node.getId() + "' runs over at most "
+            + Limits.MAX_MAP_ITEMS + " items, this input has " + items.size()));
+      }
+    }
   }
 }

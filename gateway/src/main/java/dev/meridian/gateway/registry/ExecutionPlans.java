@@ -6,6 +6,7 @@ import dev.meridian.proto.agent.v1.Resources;
 import dev.meridian.proto.router.v1.Binding;
 import dev.meridian.proto.router.v1.ExecutionPlan;
 import dev.meridian.proto.router.v1.NodeOutput;
+import dev.meridian.proto.router.v1.PlanMap;
 import dev.meridian.proto.router.v1.PlanNode;
 import dev.meridian.proto.router.v1.PlanTask;
 import java.util.Map;
@@ -41,6 +42,12 @@ final class ExecutionPlans {
                   .setGpus(task.resources().gpus())
                   .setGpuType(task.resources().gpuType() == null ? "" : task.resources().gpuType())))
           .putAllInputs(bindings(node.inputs())));
+      if (node.map() != null) {
+        plan.getNodesBuilder(plan.getNodesCount() - 1).setMap(PlanMap.newBuilder()
+            .setInput(node.map().input())
+            .setConcurrency(node.map().concurrency())
+            .setMinSuccessRatio(node.map().minSuccessRatio()));
+      }
     }
     plan.putAllOutputs(bindings(workflow.outputs()));
     return plan.build();

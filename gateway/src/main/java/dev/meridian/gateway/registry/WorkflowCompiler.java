@@ -3,6 +3,7 @@ package dev.meridian.gateway.registry;
 import dev.meridian.gateway.api.Fields;
 import dev.meridian.workflow.Limits;
 import dev.meridian.workflow.LiteralType;
+import dev.meridian.workflow.MapTask;
 import dev.meridian.workflow.TypedInterface;
 import dev.meridian.workflow.ValueChecker;
 import dev.meridian.workflow.Violation;
@@ -32,7 +33,8 @@ final class WorkflowCompiler {
 
   record Edge(String from, String to) {}
 
-  record CompiledNode(String id, TaskDefinition task, Map<String, Binding> inputs) {}
+  /** {@code map}: set on a map node, whose task runs once per item. */
+  record CompiledNode(String id, TaskDefinition task, Map<String, Binding> inputs, MapTask map) {}
 
   /** Exactly one of the three sources is set. */
   record Binding(String fromInput, String fromNode, String output, JsonNode value) {}
@@ -66,6 +68,9 @@ final class WorkflowCompiler {
     // First pass: ids and task references, so bindings can refer to any node.
     Map<String, Integer> index = new LinkedHashMap<>();
     Map<String, TaskDefinition> taskOf = new HashMap<>();
+    Map<String, MapTask> mapOf = new HashMap<>();
+    // What each node exposes: its task's outputs, or for a map node a collection of each.
+    Map<String, Map<String, LiteralType>> outputsOf = new HashMap<>();
     for (int i = 0; i < nodesJson.size(); i++) {
       String at = "/nodes/" + i;
       Fields node = new Fields(nodesJson.get(i), at, violations);
@@ -73,7 +78,7 @@ final class WorkflowCompiler {
         violations.add(new Violation(at, "a node must be an object"));
         continue;
       }
-      node.onlyKnown(Set.of("id", "task", "workflow", "inputs"));
+      node.onlyKnown(Set.of("id", "task", "workflow", "inputs", "map"));
       String id = node.name("id");
       if (id == null) {
         continue;
@@ -86,7 +91,30 @@ final class WorkflowCompiler {
         violations.add(new Violation(at + "/workflow", "sub-workflow nodes are not supported yet; reference a task"));
         continue;
       }
-      Fields ref = node.object("task", true);
+      Fields ref;
+      String refAt;
+      if (node.get("map") != null) {
+        if (node.get("task") != null) {
+          violations.add(new Violation(at, "a node has either task or map, not both"));
+          continue;
+        }
+        Fields map = node.object("map", true);
+        if (map == null) {
+          continue;
+        }
+        map.onlyKnown(Set.of("task", "input", "concurrency", "minSuccessRatio"));
+        String input = map.string("input", true);
+        int concurrency = map.integer("concurrency", 0, 1, Limits.MAX_CONCURRENT_NODES);
+        double ratio = map.fraction("minSuccessRatio", MapTask.ALL);
+        if (input != null) {
+          mapOf.put(id, new MapTask(input, concurrency, ratio));
+        }
+        ref = map.object("task", true);
+        refAt = at + "/map/task";
+      } else {
+        ref = node.object("task", true);
+        refAt = at + "/task";
+      }
       if (ref == null) {
         continue;
       }
@@ -95,10 +123,15 @@ final class WorkflowCompiler {
       if (taskName != null && taskVersion != null) {
         Optional<TaskDefinition> task = tasks.apply(taskName, taskVersion);
         if (task.isEmpty()) {
-          violations.add(new Violation(at + "/task", "task " + taskName + " version " + taskVersion
+          violations.add(new Violation(refAt, "task " + taskName + " version " + taskVersion
               + " is not registered in this project and domain"));
+        } else if (mapOf.containsKey(id) && !task.get().typedInterface().inputs().containsKey(mapOf.get(id).input())) {
+          violations.add(new Violation(at + "/map/input", "task " + taskName + ":" + taskVersion + " has no input '"
+              + mapOf.get(id).input() + "' to map over; its inputs are " + task.get().typedInterface().inputs().keySet()));
         } else {
           taskOf.put(id, task.get());
+          outputsOf.put(id, mapOf.containsKey(id) ? mapOf.get(id).outputTypes(task.get().typedInterface().outputs())
+              : task.get().typedInterface().outputs());
         }
       }
     }
@@ -127,8 +160,17 @@ final class WorkflowCompiler {
                 + input.getKey() + "'; its inputs are " + task.typedInterface().inputs().keySet()));
             continue;
           }
-          Binding binding = binding(input.getValue(), expected, inputAt, id, typed, taskOf, index, violations);
-          if (binding != null) {
+          MapTask map = mapOf.get(id);
+          boolean mapped = map != null && map.input().equals(input.getKey());
+          if (mapped) {
+            // The map's input takes a collection of what the task takes; each item goes to one run.
+            expected = new LiteralType.Collection(expected);
+          }
+          Binding binding = binding(input.getValue(), expected, inputAt, id, typed, outputsOf, index, violations);
+          if (binding != null && mapped && binding.value() != null && binding.value().size() > Limits.MAX_MAP_ITEMS) {
+            violations.add(new Violation(inputAt + "/value", "a map node runs over at most " + Limits.MAX_MAP_ITEMS
+                + " items, this collection has " + binding.value().size()));
+          } else if (binding != null) {
             inputs.put(input.getKey(), binding);
             if (binding.fromNode() != null) {
               dependsOn.add(binding.fromNode());
@@ -143,7 +185,7 @@ final class WorkflowCompiler {
               + declared.getValue().describe() + ") of task " + task.name() + ":" + task.version() + " is not bound"));
         }
       }
-      nodes.add(new CompiledNode(id, task, inputs));
+      nodes.add(new CompiledNode(id, task, inputs, mapOf.get(id)));
       upstream.put(id, dependsOn);
     }
 
@@ -160,7 +202,7 @@ final class WorkflowCompiler {
           violations.add(new Violation(at, "the workflow interface declares no output '" + output.getKey() + "'"));
           continue;
         }
-        Binding binding = binding(output.getValue(), expected, at, null, typed, taskOf, index, violations);
+        Binding binding = binding(output.getValue(), expected, at, null, typed, outputsOf, index, violations);
         if (binding != null) {
           outputs.put(output.getKey(), binding);
         }
@@ -184,7 +226,7 @@ final class WorkflowCompiler {
   }
 
   private static Binding binding(JsonNode json, LiteralType expected, String at, String self, TypedInterface workflow,
-      Map<String, TaskDefinition> taskOf, Map<String, Integer> index, List<Violation> violations) {
+      Map<String, Map<String, LiteralType>> outputsOf, Map<String, Integer> index, List<Violation> violations) {
     if (json == null || !json.isObject()) {
       violations.add(new Violation(at, "a binding must be {\"fromInput\": ...}, {\"fromNode\": ..., \"output\": ...} or {\"value\": ...}"));
       return null;
@@ -227,7 +269,7 @@ final class WorkflowCompiler {
         violations.add(new Violation(at + "/fromNode", "there is no node '" + node + "'"));
         return null;
       }
-      TaskDefinition upstream = taskOf.get(node);
+      Map<String, LiteralType> upstream = outputsOf.get(node);
       if (upstream == null) {
         return null;
       }
@@ -235,10 +277,10 @@ final class WorkflowCompiler {
         violations.add(new Violation(at + "/output", "output is required with fromNode"));
         return null;
       }
-      LiteralType source = upstream.typedInterface().outputs().get(output);
+      LiteralType source = upstream.get(output);
       if (source == null) {
-        violations.add(new Violation(at + "/output", "node '" + node + "' (task " + upstream.name() + ":" + upstream.version()
-            + ") has no output '" + output + "'; its outputs are " + upstream.typedInterface().outputs().keySet()));
+        violations.add(new Violation(at + "/output", "node '" + node + "' has no output '" + output + "'; its outputs are "
+            + upstream.keySet()));
         return null;
       }
       if (!expected.accepts(source)) {
