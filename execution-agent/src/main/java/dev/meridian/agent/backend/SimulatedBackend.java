@@ -21,11 +21,15 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Attempts that only pretend to run: each ends after a duration drawn uniformly from
  * {@code duration·(1±jitter)}, failing with probability {@code failureRate}, with outputs of the
- * declared types. No thread per attempt, so hundreds of simulated clusters fit in one JVM.
+ * declared types. No thread per attempt, so hundreds of simulated clusters fit in one JVM. A task
+ * whose env sets {@value #FAIL_WHEN_INPUT} to one of its inputs fails whenever that input is
+ * {@code true}: failures a test or a demo can choose item by item.
  */
 public final class SimulatedBackend implements TaskBackend {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** A task env variable naming a boolean input: the attempt fails when it is true. */
+  public static final String FAIL_WHEN_INPUT = "MERIDIAN_SIMULATE_FAILURE_WHEN";
 
   private final AttemptReporter reporter;
   private final ScheduledExecutorService scheduler;
@@ -61,11 +65,16 @@ public final class SimulatedBackend implements TaskBackend {
       return;
     }
     String logs = "sim://" + assignment.getAttemptId();
-    if (ThreadLocalRandom.current().nextDouble() < failureRate) {
+    if (failsByChoice(assignment) || ThreadLocalRandom.current().nextDouble() < failureRate) {
       reporter.failed(assignment, 1, "simulated failure", List.of("simulated failure"), logs);
     } else {
       reporter.succeeded(assignment, outputs(assignment.getTask().getInterfaceJson()), logs);
     }
+  }
+
+  private static boolean failsByChoice(Assignment assignment) {
+    String input = assignment.getTask().getEnvMap().get(FAIL_WHEN_INPUT);
+    return input != null && !assignment.getInputsJson().isBlank() && JSON.readTree(assignment.getInputsJson()).path(input).asBoolean(false);
   }
 
   /** A value of every declared output's type. */

@@ -137,4 +137,67 @@ class WorkflowCompilerTest {
     assertThat(WorkflowCompiler.findCycle(upstream)).hasValueSatisfying(cycle ->
         assertThat(cycle).containsExactly("n" + (length - 2), "n" + (length - 1), "n" + length, "n" + (length - 2)));
   }
+
+  // ---- map nodes ----
+
+  /** {@code sq} maps inc over the input xs; {@code total} adds two items of its outputs... through a node taking the collection. */
+  private static final String MAP = """
+      {"name":"m","version":"1",
+       "interface":{"inputs":{"xs":{"type":"collection","of":{"type":"integer"}}},"outputs":{"ys":{"type":"collection","of":{"type":"integer"}}}},
+       "nodes":[{"id":"sq","map":{"task":{"name":"inc","version":"1"},"input":"x","concurrency":10},"inputs":{"x":{"fromInput":"xs"}}}],
+       "outputs":{"ys":{"fromNode":"sq","output":"y"}}}""";
+
+  @Test
+  void compilesAMapNodeWhoseInputIsACollectionOfTheTasksAndWhoseOutputsAreCollectionsOfItsOutputs() {
+    List<Violation> violations = new ArrayList<>();
+
+    var compiled = WorkflowCompiler.compile(Json.read(MAP), WorkflowCompilerTest::lookup, violations);
+
+    assertThat(violations).isEmpty();
+    assertThat(compiled).get().satisfies(c -> assertThat(c.nodes().getFirst().map())
+        .isEqualTo(new dev.meridian.workflow.MapTask("x", 10, 1.0)));
+  }
+
+  @Test
+  void aMapWithARatioBelowOneOutputsCollectionsOfOptionals() {
+    String partial = MAP.replace("\"concurrency\":10", "\"minSuccessRatio\":0.9");
+
+    assertThat(violations(partial)).singleElement().satisfies(v -> {
+      assertThat(v.pointer()).isEqualTo("/outputs/ys/output");
+      assertThat(v.message()).contains("collection<optional<integer>> but collection<integer> is expected");
+    });
+    assertThat(violations(partial.replace("\"ys\":{\"type\":\"collection\",\"of\":{\"type\":\"integer\"}}",
+        "\"ys\":{\"type\":\"collection\",\"of\":{\"type\":\"optional\",\"of\":{\"type\":\"integer\"}}}"))).isEmpty();
+  }
+
+  @Test
+  void refusesAMapOverSomethingThatIsNotACollectionOfTheTasksInputAtTheBinding() {
+    String scalar = MAP.replace("\"xs\":{\"type\":\"collection\",\"of\":{\"type\":\"integer\"}}", "\"xs\":{\"type\":\"integer\"}");
+
+    assertThat(violations(scalar)).singleElement().satisfies(v -> {
+      assertThat(v.pointer()).isEqualTo("/nodes/0/inputs/x/fromInput");
+      assertThat(v.message()).contains("is integer but collection<integer> is expected");
+    });
+  }
+
+  @Test
+  void refusesAMapsBadSettingsEachAtItsField() {
+    String bad = MAP.replace("\"input\":\"x\",\"concurrency\":10", "\"input\":\"z\",\"concurrency\":5000,\"minSuccessRatio\":1.5");
+
+    assertThat(violations(bad)).extracting(Violation::pointer)
+        .contains("/nodes/0/map/concurrency", "/nodes/0/map/minSuccessRatio", "/nodes/0/map/input");
+    assertThat(violations(MAP.replace("\"map\":{", "\"task\":{\"name\":\"inc\",\"version\":\"1\"},\"map\":{")))
+        .extracting(Violation::message).contains("a node has either task or map, not both");
+  }
+
+  @Test
+  void refusesALiteralCollectionOfMoreItemsThanAMapRunsOver() {
+    String items = "[" + "1,".repeat(Limits.MAX_MAP_ITEMS) + "1]";
+    String literal = MAP.replace("{\"fromInput\":\"xs\"}", "{\"value\":" + items + "}");
+
+    assertThat(violations(literal)).singleElement().satisfies(v -> {
+      assertThat(v.pointer()).isEqualTo("/nodes/0/inputs/x/value");
+      assertThat(v.message()).isEqualTo("a map node runs over at most 100000 items, this collection has 100001");
+    });
+  }
 }
