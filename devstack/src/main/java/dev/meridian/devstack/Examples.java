@@ -24,7 +24,7 @@ public final class Examples {
     }
   }
 
-  /** Registers every task, both workflows and the launch plan in {@code scope}; repeating it is harmless. */
+  /** Registers every task, every workflow and the launch plan in {@code scope}; repeating it is harmless. */
   public static void register(MeridianClient client, String scope) {
     for (String task : TASKS) {
       expect(client.post(scope + "/tasks", load("tasks/" + task + ".json")), "task " + task);
@@ -32,6 +32,7 @@ public final class Examples {
     expect(client.post(scope + "/workflows", load("workflow.json")), "workflow quickstart.fanout");
     expect(client.post(scope + "/workflows", load("workflow-flaky.json")), "workflow quickstart.flaky");
     expect(client.post(scope + "/workflows", load("workflow-gpu.json")), "workflow quickstart.gpu");
+    expect(client.post(scope + "/workflows", load("workflow-sweep.json")), "workflow quickstart.sweep");
     expect(client.post(scope + "/launch-plans", load("launch-plan.json")), "launch plan quickstart.fanout");
   }
 

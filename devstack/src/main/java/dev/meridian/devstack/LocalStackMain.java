@@ -130,7 +130,9 @@ public final class LocalStackMain {
                       this stack's certificates (docs/security.md)
           Example     org demo, project quickstart, domain development:
                       workflow and launch plan quickstart.fanout version 1 (fan-out, fan-in),
-                      workflow quickstart.gpu version 1 (needs nvidia-h100 GPUs)
+                      workflow quickstart.gpu version 1 (needs nvidia-h100 GPUs),
+                      workflow quickstart.sweep version 1 (a map node: squares a list,
+                      docs/examples/quickstart/execution-sweep.json launches it)
           Clusters    local (runs tasks as processes, serves every org) and sim-gpu
                       (simulated, 8 × nvidia-h100, org demo): GET %1$s/orgs/demo/clusters
 

@@ -93,6 +93,14 @@ public final class ServiceProcess implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /** The running process's id (for jcmd in benchmarks). */
+  public synchronized long pid() {
+    if (process == null) {
+      throw new IllegalStateException(name + " is not running");
+    }
+    return process.pid();
+  }
+
   /** SIGKILL: a crash, no clean-up. */
   public synchronized void kill() {
     if (process != null) {

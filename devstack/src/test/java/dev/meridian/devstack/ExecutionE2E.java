@@ -49,6 +49,17 @@ class ExecutionE2E {
   }
 
   @Test
+  void theSweepExampleSquaresEveryItemOfItsListAsProcessesAndKeepsTheirOrder(LocalStackExtension.Tenant tenant) {
+    String id = launch(tenant, Examples.load("execution-sweep.json"));
+
+    JsonNode execution = awaitPhase(tenant, id, Duration.ofSeconds(90), "SUCCEEDED", "FAILED");
+
+    assertThat(execution.get("phase").asString()).as(execution.toString()).isEqualTo("SUCCEEDED");
+    assertThat(execution.get("outputs").get("squares")).extracting(JsonNode::asInt).containsExactly(1, 4, 9, 16, 25, 36, 49, 64, 81, 100);
+    assertThat(execution.get("nodes").get(0).get("map").get("byPhase").get("SUCCEEDED").asInt()).isEqualTo(10);
+  }
+
+  @Test
   void launchPlanDefaultsApplyWhenInputsAreOmitted(LocalStackExtension.Tenant tenant) {
     String id = launch(tenant, Map.of("launchPlan", Map.of("name", "quickstart.fanout", "version", "1")));
 

@@ -139,7 +139,6 @@ final class ExecutionLoop implements ExecutionEngine {
   private static final class MapRun {
     final Plan.Node node;
     final Plan.Task task;
-    final String inputsJson;
     /** The inputs without the collection, and the collection: parsed once per run. */
     final ObjectNode shared;
     final JsonNode items;
@@ -157,7 +156,6 @@ final class ExecutionLoop implements ExecutionEngine {
     MapRun(Plan.Node node, Plan.Task task, String inputsJson, long readyAt, BitSet succeeded, BitSet failed) {
       this.node = node;
       this.task = task;
-      this.inputsJson = inputsJson;
       this.readyAt = readyAt;
       this.succeeded = succeeded;
       this.failed = failed;
@@ -310,8 +308,8 @@ final class ExecutionLoop implements ExecutionEngine {
   private void resume(Progress carried) {
     for (Progress.MapState state : carried.maps()) {
       Plan.Node node = dag.node(state.nodeId());
-      MapRun map = new MapRun(node, plan.taskOf(node), state.inputsJson(), state.readyAtMillis(),
-          bits(state.succeeded()), bits(state.failed()));
+      MapRun map = new MapRun(node, plan.taskOf(node), DagPlanner.resolve(node.inputs(), plan.inputsJson(), outputs),
+          state.readyAtMillis(), bits(state.succeeded()), bits(state.failed()));
       map.next = state.next();
       map.firstFailure = state.firstFailure();
       map.announced = true;
@@ -371,17 +369,22 @@ final class ExecutionLoop implements ExecutionEngine {
     }
     List<Progress.MapState> mapStates = new ArrayList<>();
     for (MapRun map : maps.values()) {
-      mapStates.add(new Progress.MapState(map.node.id(), map.inputsJson, map.readyAt, map.next,
+      mapStates.add(new Progress.MapState(map.node.id(), map.readyAt, map.next,
           Base64.getEncoder().encodeToString(map.succeeded.toByteArray()), Base64.getEncoder().encodeToString(map.failed.toByteArray()),
           map.firstFailure));
     }
     Map<String, String> kept = new TreeMap<>();
     outputs.forEach((node, json) -> {
-      if (dag.hasWaitingReaders(node) || readByExecutionOutputs(node)) {
+      if (dag.hasWaitingReaders(node) || readByExecutionOutputs(node) || readByStartedMap(node)) {
         kept.put(node, json);
       }
     });
     return new Progress(dag.started(), dag.succeededNodes(), kept, nodes, stopRunning, terminatedBecause, failedNode, failure, mapStates);
+  }
+
+  /** A started map resolves its inputs again in the next run: what it reads is carried. */
+  private boolean readByStartedMap(String node) {
+    return maps.values().stream().anyMatch(map -> DagPlanner.upstream(map.node).contains(node));
   }
 
   private boolean readByExecutionOutputs(String node) {

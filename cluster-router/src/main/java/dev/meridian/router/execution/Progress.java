@@ -33,13 +33,13 @@ public record Progress(Set<String> started, Set<String> succeeded, Map<String, S
   }
 
   /**
-   * A map node between two runs: its resolved inputs (with the collection), the items started so far
-   * ({@code next}: every item below it started), and which ended how, as {@link java.util.BitSet}
-   * bytes in Base64 — 100,000 items take 17 KB. Items still running are {@link NodeState}s with
-   * their {@code item}. {@code firstFailure}: the error of the first item that failed for good.
+   * A map node between two runs: the items started so far ({@code next}: every item below it
+   * started), and which ended how, as {@link java.util.BitSet} bytes in Base64 — 100,000 items take
+   * 17 KB. Its inputs are resolved again from the plan and the carried outputs (the collection is
+   * not carried twice). Items still running are {@link NodeState}s with their {@code item}.
+   * {@code firstFailure}: the error of the first item that failed for good.
    */
-  public record MapState(String nodeId, String inputsJson, long readyAtMillis, int next, String succeeded, String failed,
-      String firstFailure) {}
+  public record MapState(String nodeId, long readyAtMillis, int next, String succeeded, String failed, String firstFailure) {}
 
   /**
    * A node started but not finished, between two steps: no activity of it is in flight when a run
