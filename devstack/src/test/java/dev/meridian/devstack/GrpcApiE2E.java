@@ -11,6 +11,7 @@ import dev.meridian.proto.api.v1.CreateExecutionRequest;
 import dev.meridian.proto.api.v1.ExecutionRef;
 import dev.meridian.proto.api.v1.ExecutionServiceGrpc;
 import dev.meridian.proto.api.v1.GetEntityRequest;
+import dev.meridian.proto.api.v1.ListMapItemsRequest;
 import dev.meridian.proto.api.v1.OrgRef;
 import dev.meridian.proto.api.v1.QuotaRef;
 import dev.meridian.proto.api.v1.QuotaServiceGrpc;
@@ -95,6 +96,19 @@ class GrpcApiE2E {
   }
 
   @Test
+  void aMapNodesItemsArePagedOverGrpcAsOverRest(LocalStackExtension.Tenant tenant) {
+    var stub = executions(tenant);
+    String id = ExecutionE2E.launch(tenant, Examples.load("execution-sweep.json"));
+    ExecutionE2E.awaitPhase(tenant, id, java.time.Duration.ofSeconds(90), "SUCCEEDED", "FAILED");
+
+    Struct page = stub.listMapItems(ListMapItemsRequest.newBuilder().setScope(scope(tenant)).setId(id).setNode("square").setLimit(4).build());
+
+    assertThat(page.getFieldsOrThrow("items").getListValue().getValuesList()).hasSize(4).allSatisfy(item ->
+        assertThat(item.getStructValue().getFieldsOrThrow("phase").getStringValue()).isEqualTo("SUCCEEDED"));
+    assertThat(page.getFieldsOrThrow("nextPageToken").getStringValue()).isNotBlank();
+  }
+
+  @Test
   void anotherOrgsExecutionIsNotFound(LocalStackExtension.Tenant tenant) {
     LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
     var stub = executions(tenant);
@@ -108,6 +122,8 @@ class GrpcApiE2E {
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
 
     assertThatThrownBy(() -> stub.getExecution(ExecutionRef.newBuilder().setScope(scope(tenant)).setId(theirExecution).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(() -> stub.listMapItems(ListMapItemsRequest.newBuilder().setScope(theirs).setId(theirExecution).setNode("square").build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     assertThat(RegistryServiceGrpc.newBlockingStub(channel).getWorkflow(GetEntityRequest.newBuilder().setScope(scope(tenant))
         .setName("quickstart.fanout").setVersion("1").build()).getFieldsOrThrow("name").getStringValue()).isEqualTo("quickstart.fanout");

@@ -140,7 +140,7 @@ public final class LargeExecutionHarness {
     long lastSample = System.nanoTime();
     JsonNode execution;
     while (true) {
-      Thread.sleep(2_000);
+      Thread.sleep(5_000);
       execution = api.get(scope + "/executions/" + id).body();
       if (!execution.get("endedAt").isNull()) {
         break;
@@ -230,8 +230,8 @@ public final class LargeExecutionHarness {
     info.waitFor(60, TimeUnit.SECONDS);
     long usedKiB = 0;
     for (String line : output.split("\n")) {
-      // Serial GC: one line per generation ("def new generation total …K, used …K"), metaspace excluded.
-      if (line.contains("generation")) {
+      // Serial GC: one unindented line per generation ("DefNew total …K, used …K", "Tenured …"); spaces and metaspace are indented or after.
+      if (!line.startsWith(" ") && line.contains(" total ") && !line.contains("Metaspace")) {
         Matcher used = USED.matcher(line);
         if (used.find()) {
           usedKiB += Long.parseLong(used.group(1));

@@ -1,5 +1,6 @@
 package dev.meridian.router.admission;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -21,13 +22,19 @@ public class QueueDrain {
   static final Duration UNKNOWN = Duration.ofSeconds(10);
 
   private final Map<String, Deque<Instant>> starts = new ConcurrentHashMap<>();
+  private final Clock clock;
+
+  public QueueDrain(Clock clock) {
+    this.clock = clock;
+  }
 
   /** An execution of the org left the queue. */
   public void started(String org) {
     Deque<Instant> recent = starts.computeIfAbsent(org, o -> new ArrayDeque<>());
     synchronized (recent) {
-      recent.addLast(Instant.now());
-      prune(recent, Instant.now());
+      Instant now = clock.instant();
+      recent.addLast(now);
+      prune(recent, now);
     }
   }
 
@@ -36,7 +43,7 @@ public class QueueDrain {
     if (recent == null) {
       return UNKNOWN;
     }
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     synchronized (recent) {
       prune(recent, now);
       if (recent.size() < 2) {

@@ -50,7 +50,7 @@ public class QuotaCache {
 
   /** Thrown when an org's quotas were never read and tenant-service does not answer. */
   public static final class Unavailable extends RuntimeException {
-    Unavailable(String org, Throwable cause) {
+    public Unavailable(String org, Throwable cause) {
       super("the quotas of org '" + org + "' cannot be read: tenant-service is unavailable", cause);
     }
   }

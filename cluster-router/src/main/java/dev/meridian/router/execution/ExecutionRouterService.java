@@ -28,10 +28,6 @@ import dev.meridian.proto.router.v1.ProjectUsage;
 import dev.meridian.proto.router.v1.QuotaUsage;
 import dev.meridian.proto.router.v1.Reserved;
 import dev.meridian.router.admission.AdmissionLedger;
-import dev.meridian.router.admission.QueueDrain;
-import dev.meridian.router.admission.QuotaCache;
-import dev.meridian.router.agent.ConnectedAgents;
-import dev.meridian.router.placement.PlacementPolicy;
 import dev.meridian.workflow.MapTask;
 import dev.meridian.workflow.ResourceRequest;
 import dev.meridian.tenancy.TenantContext;
@@ -40,22 +36,16 @@ import io.grpc.stub.StreamObserver;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** Starts, reads, lists and terminates executions for gateway (internal contract {@code meridian.router.v1}). */
 @Service
@@ -68,123 +58,44 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
 
   private final ExecutionStore store;
   private final WorkflowClient temporal;
-  private final TransactionTemplate transactions;
-  private final ConnectedAgents agents;
   private final AdmissionLedger ledger;
-  private final QuotaCache quotas;
-  private final QueueDrain drain;
-  private final PendingStarts pending;
+  private final Launches launches;
 
-  ExecutionRouterService(ExecutionStore store, WorkflowClient temporal, TransactionTemplate transactions, ConnectedAgents agents,
-      AdmissionLedger ledger, QuotaCache quotas, QueueDrain drain, PendingStarts pending) {
+  ExecutionRouterService(ExecutionStore store, WorkflowClient temporal, AdmissionLedger ledger, Launches launches) {
     this.store = store;
     this.temporal = temporal;
-    this.transactions = transactions;
-    this.agents = agents;
     this.ledger = ledger;
-    this.quotas = quotas;
-    this.drain = drain;
-    this.pending = pending;
+    this.launches = launches;
   }
 
-  /**
-   * The read-model row and a pending start (the outbox, ADR 0008) are inserted in one short
-   * transaction; the workflow is started after it committed, outside any lock. A crash between the
-   * two leaves the start pending, and the sweeper (or a retry with the same idempotency key, whose
-   * execution id is derived from the key) starts it.
-   */
+  /** The launch use case ({@link Launches}), its outcomes in the internal contract. */
   @Override
   public void startExecution(StartExecutionRequest request, StreamObserver<StartExecutionResponse> response) {
     Scope scope = request.getScope();
-    String key = request.getIdempotencyKey().isBlank() ? null : request.getIdempotencyKey();
+    ExecutionPlan plan = request.getPlan();
+    var launch = new Launches.Launch(scope.getOrg(), scope.getProject(), scope.getDomain(), plan.getWorkflowName(),
+        plan.getWorkflowVersion(), request.getLaunchPlanName().isBlank() ? null : request.getLaunchPlanName() + ":" + request.getLaunchPlanVersion(),
+        request.getInputsJson(), request.getIdempotencyKey().isBlank() ? null : request.getIdempotencyKey(), request.getRequestHash(),
+        id -> toPlan(scope, id, plan, request.getInputsJson(), request.getPriority()));
+    Launches.Outcome outcome;
     try (var tenant = TenantContext.ofOrg(scope.getOrg()).open()) {
-      if (key != null) {
-        var existing = store.findByIdempotencyKey(scope.getOrg(), key);
-        if (existing.isPresent()) {
-          pending.startIfPending(scope.getOrg(), existing.get().id());
-          reply(response, existing.get().requestHash().equals(request.getRequestHash())
-              ? StartExecutionResponse.newBuilder().setStarted(toProto(existing.get())).build()
-              : StartExecutionResponse.newBuilder().setIdempotencyConflict(
-                  "Idempotency-Key '" + key + "' was used for a different request (execution " + existing.get().id() + ")").build());
-          return;
-        }
-      }
-      String id = key == null ? newId(UUID.randomUUID().toString()) : newId(scope.getOrg() + "\u0000" + key);
-      Plan plan = toPlan(scope, id, request.getPlan(), request.getInputsJson(), request.getPriority());
-      var clusters = agents.views(scope.getOrg());
-      for (Plan.Node node : plan.nodes()) {
-        var impossible = PlacementPolicy.impossible(plan.taskOf(node).resources(), plan.clusterLabels(), clusters);
-        if (impossible.isPresent()) {
-          reply(response, StartExecutionResponse.newBuilder().setUnplaceable(Unplaceable.newBuilder()
-              .setNode(node.id()).setReason(impossible.get().reason())).build());
-          return;
-        }
-      }
-      QuotaCache.Limits limits;
-      try {
-        limits = quotas.of(scope.getOrg());
-      } catch (QuotaCache.Unavailable e) {
-        response.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+      outcome = launches.launch(launch);
+    }
+    var answer = StartExecutionResponse.newBuilder();
+    switch (outcome) {
+      case Launches.Outcome.Created created -> answer.setStarted(toProto(created.execution()));
+      case Launches.Outcome.Replayed replayed -> answer.setStarted(toProto(replayed.execution()));
+      case Launches.Outcome.IdempotencyConflict conflict -> answer.setIdempotencyConflict(conflict.message());
+      case Launches.Outcome.Unplaceable unplaceable ->
+          answer.setUnplaceable(Unplaceable.newBuilder().setNode(unplaceable.node()).setReason(unplaceable.reason()));
+      case Launches.Outcome.QueueFull full -> answer.setOverLimit(OverLimit.newBuilder().setReason(full.reason())
+          .setRetryAfter(com.google.protobuf.Duration.newBuilder().setSeconds(full.retryAfter().toSeconds())));
+      case Launches.Outcome.QuotasUnavailable unavailable -> {
+        response.onError(Status.UNAVAILABLE.withDescription(unavailable.message()).asRuntimeException());
         return;
       }
-      StartExecutionResponse created;
-      try (var execution = TenantContext.ofExecution(scope.getOrg(), id).open()) {
-        // Read back inside the transaction: the answer shows the execution as created (QUEUED), not as
-        // whatever the already-running workflow made of it a moment later.
-        created = transactions.execute(status -> {
-          Optional<OverLimit> full = queueFull(scope, limits);
-          if (full.isPresent()) {
-            return StartExecutionResponse.newBuilder().setOverLimit(full.get()).build();
-          }
-          store.insertExecution(scope.getOrg(), id, scope.getProject(), scope.getDomain(), request.getPlan().getWorkflowName(),
-              request.getPlan().getWorkflowVersion(), request.getLaunchPlanName().isBlank() ? null
-                  : request.getLaunchPlanName() + ":" + request.getLaunchPlanVersion(),
-              request.getInputsJson(), key, request.getRequestHash(), plan.nodes().stream().map(Plan.Node::id).toList());
-          Execution inserted = toProto(store.find(scope.getOrg(), scope.getProject(), scope.getDomain(), id).orElseThrow());
-          pending.record(plan);
-          return StartExecutionResponse.newBuilder().setStarted(inserted).build();
-        });
-        if (created.hasStarted()) {
-          pending.start(plan);
-          log.info("started execution {} of {}:{}", id, request.getPlan().getWorkflowName(), request.getPlan().getWorkflowVersion());
-        }
-      } catch (DuplicateKeyException raced) {
-        // A concurrent request with the same key won; answer as a replay would.
-        var winner = store.findByIdempotencyKey(scope.getOrg(), key).orElseThrow();
-        pending.startIfPending(scope.getOrg(), winner.id());
-        reply(response, StartExecutionResponse.newBuilder().setStarted(toProto(winner)).build());
-        return;
-      }
-      reply(response, created);
     }
-  }
-
-  /**
-   * Refuses a launch when the org or the project already has as many queued executions as its quota
-   * allows. Checked under the org's lock in the creating transaction, so concurrent launches cannot
-   * both take the last place; the transaction holds it for a count and an insert, never across a
-   * call to another service.
-   */
-  private Optional<OverLimit> queueFull(Scope scope, QuotaCache.Limits limits) {
-    Integer projectLimit = limits.maxQueuedByProject().get(scope.getProject());
-    if (limits.maxQueuedExecutions() == null && projectLimit == null) {
-      return Optional.empty();
-    }
-    store.lockQueue(scope.getOrg());
-    String reason = null;
-    if (limits.maxQueuedExecutions() != null && store.countQueued(scope.getOrg(), null) >= limits.maxQueuedExecutions()) {
-      reason = "org '" + scope.getOrg() + "' already has " + limits.maxQueuedExecutions()
-          + " queued executions, as many as its quota allows (maxQueuedExecutions)";
-    } else if (projectLimit != null && store.countQueued(scope.getOrg(), scope.getProject()) >= projectLimit) {
-      reason = "project '" + scope.getProject() + "' already has " + projectLimit
-          + " queued executions, as many as its quota allows (maxQueuedExecutions)";
-    }
-    if (reason == null) {
-      return Optional.empty();
-    }
-    var retryAfter = drain.retryAfter(scope.getOrg());
-    return Optional.of(OverLimit.newBuilder().setReason(reason)
-        .setRetryAfter(com.google.protobuf.Duration.newBuilder().setSeconds(retryAfter.toSeconds())).build());
+    reply(response, answer.build());
   }
 
   /** Reservations and queues of the org, from the ledger and the read model. */
@@ -281,21 +192,6 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
     }
     temporal.newUntypedWorkflowStub(workflowId).getResultAsync(10, TimeUnit.SECONDS, Void.class)
         .whenComplete((ended, notYet) -> answer.run());
-  }
-
-  /** Short, URL-safe, lower-case ids: {@code x} and 18 base-32 characters of a SHA-256. */
-  static String newId(String seed) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(seed.getBytes(StandardCharsets.UTF_8));
-      String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-      StringBuilder id = new StringBuilder("x");
-      for (int i = 0; i < 18; i++) {
-        id.append(alphabet.charAt((digest[i] & 0xff) % 32));
-      }
-      return id.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The plan with each task once ({@code name:version}) and nodes referring to it. */

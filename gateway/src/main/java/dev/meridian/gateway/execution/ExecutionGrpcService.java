@@ -8,6 +8,7 @@ import dev.meridian.proto.api.v1.CreateExecutionRequest;
 import dev.meridian.proto.api.v1.ExecutionRef;
 import dev.meridian.proto.api.v1.ExecutionServiceGrpc;
 import dev.meridian.proto.api.v1.ListExecutionsRequest;
+import dev.meridian.proto.api.v1.ListMapItemsRequest;
 import dev.meridian.proto.api.v1.TerminateExecutionRequest;
 import io.grpc.stub.StreamObserver;
 import org.springframework.stereotype.Service;
@@ -38,6 +39,12 @@ class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionServiceImplBase
   public void listExecutions(ListExecutionsRequest request, StreamObserver<Struct> response) {
     GrpcErrors.respond(executions.list(Scope.of(request.getScope()), request.getPhase(), request.getLimit() == 0 ? 50 : request.getLimit(),
         request.getPageToken()), page -> Structs.toStruct(ExecutionView.page(page.getItemsList(), page.getNextPageToken())), response);
+  }
+
+  @Override
+  public void listMapItems(ListMapItemsRequest request, StreamObserver<Struct> response) {
+    GrpcErrors.respond(executions.items(Scope.of(request.getScope()), request.getId(), request.getNode(),
+        request.getLimit() == 0 ? 100 : request.getLimit(), request.getPageToken()), page -> Structs.toStruct(ExecutionView.items(page)), response);
   }
 
   @Override

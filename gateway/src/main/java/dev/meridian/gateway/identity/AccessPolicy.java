@@ -63,6 +63,7 @@ public final class AccessPolicy {
       Map.entry("meridian.api.v1.ExecutionService/TerminateExecution", Role.MEMBER),
       Map.entry("meridian.api.v1.ExecutionService/GetExecution", Role.VIEWER),
       Map.entry("meridian.api.v1.ExecutionService/ListExecutions", Role.VIEWER),
+      Map.entry("meridian.api.v1.ExecutionService/ListMapItems", Role.VIEWER),
       Map.entry("meridian.api.v1.QuotaService/GetQuota", Role.VIEWER),
       Map.entry("meridian.api.v1.QuotaService/SetQuota", Role.ADMIN),
       Map.entry("meridian.api.v1.QuotaService/GetQuotaUsage", Role.VIEWER));
