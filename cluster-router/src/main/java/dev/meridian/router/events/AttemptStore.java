@@ -73,10 +73,21 @@ public class AttemptStore {
         .param("org", org).param("id", attemptId).query(String.class).optional();
   }
 
-  /** Clusters where attempts of the execution were placed: placement prefers them. */
+  /**
+   * Clusters where attempts of the execution were placed: placement prefers them. Asked on every
+   * dispatch, so it skips through the index one cluster at a time instead of reading every attempt
+   * (a map of 100,000 items has as many).
+   */
   public List<String> clustersOf(String org, String executionId) {
-    return jdbc.sql("select distinct cluster from attempts where org_id = :org and execution_id = :id and cluster is not null")
-        .param("org", org).param("id", executionId).query(String.class).list();
+    return jdbc.sql("""
+        with recursive placed(cluster) as (
+          (select cluster from attempts where org_id = :org and execution_id = :id and cluster is not null order by cluster limit 1)
+          union all
+          select (select a.cluster from attempts a where a.org_id = :org and a.execution_id = :id and a.cluster > placed.cluster
+                   order by a.cluster limit 1)
+            from placed where placed.cluster is not null)
+        select cluster from placed where cluster is not null
+        """).param("org", org).param("id", executionId).query(String.class).list();
   }
 
   /** Of {@code attemptIds}, those still assigned to {@code cluster} and not ended. */
