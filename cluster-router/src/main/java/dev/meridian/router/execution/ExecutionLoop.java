@@ -43,6 +43,8 @@ final class ExecutionLoop implements ExecutionEngine {
   static final int EVENTS_PER_ATTEMPT = 10;
   /** Events a dispatched attempt still adds: its end signal, the release, the phase, a share of workflow tasks. */
   static final int EVENTS_TO_SETTLE = 4;
+  /** How long a draining run waits for its running attempts to end before it hands them over still running. */
+  static final Duration QUIET_WAIT = Duration.ofSeconds(30);
 
   private final Plan plan;
   private final ExecutionActivities remote;
@@ -69,6 +71,10 @@ final class ExecutionLoop implements ExecutionEngine {
   private long issuedSince;
   private long lastReportedLength;
   private boolean draining;
+  /** While draining: waiting for the running attempts to end before handing over, and whether that wait is over. */
+  private boolean quietWaitStarted;
+  private boolean quietWaitOver;
+  private Integer quietHandoverVersion;
   private boolean recheckScheduled;
   private boolean executionAdmitted;
   private String terminatedBecause;
@@ -192,7 +198,7 @@ final class ExecutionLoop implements ExecutionEngine {
       if (run == null) {
         return; // a duplicate, or an attempt already given up on
       }
-      if (run.stage == Progress.Stage.RUNNING && !run.busy && !draining) {
+      if (run.stage == Progress.Stage.RUNNING && !run.busy && (!draining || quietHandover())) {
         settle(run, outcome, null);
       } else if (run.earlyOutcome == null) {
         // The agent was quicker than the dispatch activity's answer, or the run is handing over:
@@ -277,12 +283,47 @@ final class ExecutionLoop implements ExecutionEngine {
       if (running.isEmpty() && maps.isEmpty() && steps.isEmpty() && (stopRunning != null || dag.allSucceeded())) {
         break;
       }
-      if (draining && inFlight == 0 && steps.isEmpty()) {
+      if (draining && inFlight == 0 && steps.isEmpty() && quietEnoughToHandOver()) {
         Workflow.continueAsNew(plan, progress());
       }
       Workflow.await(() -> !steps.isEmpty());
     }
     end();
+  }
+
+  /**
+   * Whether the run may continue as new now. Temporal refuses to complete a workflow task that
+   * continues as new when a signal arrived during it, and the worker then replays the whole run: with
+   * hundreds of attempts still running and signalling their ends, nearly every hand-over was refused
+   * and replayed (a 100,000-item map spent most of its time so). So the run first waits, up to
+   * {@link #QUIET_WAIT}, for its running attempts to end — they are settled as they end, nothing new
+   * starts while it drains, and their events are within the budget — and carries over only those
+   * still running after it.
+   */
+  private boolean quietEnoughToHandOver() {
+    if (!quietHandover() || quietWaitOver) {
+      return true;
+    }
+    boolean attemptsRunning = running.values().stream().anyMatch(run -> run.stage == Progress.Stage.RUNNING);
+    if (!attemptsRunning) {
+      return true;
+    }
+    if (!quietWaitStarted) {
+      quietWaitStarted = true;
+      whenFired(Workflow.newTimer(QUIET_WAIT), () -> quietWaitOver = true);
+    }
+    return false;
+  }
+
+  /**
+   * Runs from before the quiet hand-over deferred every attempt's end while draining and handed
+   * over at once; they replay so. Asked only while draining, where the behaviour differs.
+   */
+  private boolean quietHandover() {
+    if (quietHandoverVersion == null) {
+      quietHandoverVersion = Workflow.getVersion("quiet-handover", Workflow.DEFAULT_VERSION, 1);
+    }
+    return quietHandoverVersion == 1;
   }
 
   /**
@@ -501,7 +542,7 @@ final class ExecutionLoop implements ExecutionEngine {
     charge(2);
     run.timer = Workflow.newCancellationScope(() -> whenFired(Workflow.newTimer(Duration.ofMillis(millis)), () -> {
       // While the run hands over, the successor starts this timer again with what is left of it.
-      if (byAttempt.get(attemptId) == run && run.stage == Progress.Stage.RUNNING && !run.busy && !draining) {
+      if (byAttempt.get(attemptId) == run && run.stage == Progress.Stage.RUNNING && !run.busy && (!draining || quietHandover())) {
         settle(run, null, null);
       }
     }));
