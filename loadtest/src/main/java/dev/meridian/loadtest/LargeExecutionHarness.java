@@ -38,8 +38,9 @@ import tools.jackson.databind.node.ObjectNode;
  * largest workflow history of an execution and how many runs (continue-as-new) it took, and, with
  * executions in flight, launch and GET latency.
  *
- * <p>{@code java -cp ... dev.meridian.loadtest.LargeExecutionHarness [fanOut=10000] [mapItems=100000] [inFlight=10000] [jvm=THROUGHPUT]}
- * (0 skips a part)
+ * <p>{@code java -Dmeridian.temporal.heap=3g -cp ... dev.meridian.loadtest.LargeExecutionHarness [fanOut=10000] [mapItems=100000]
+ * [inFlight=10000] [jvm=THROUGHPUT]} (0 skips a part). The embedded Temporal test server keeps every history in memory: give it
+ * the heap, or it, not the router, is what slows down.
  */
 public final class LargeExecutionHarness {
 
