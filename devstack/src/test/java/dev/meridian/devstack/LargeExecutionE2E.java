@@ -67,7 +67,8 @@ class LargeExecutionE2E {
     });
   }
 
-  private static void assertNothingStaysReserved(LocalStackExtension.Tenant tenant) {
+  /** Every reservation of the tenant's org went back and no execution of it still runs. */
+  static void assertNothingStaysReserved(LocalStackExtension.Tenant tenant) {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       JsonNode usage = tenant.api().get("/api/v1/orgs/" + tenant.org() + "/quota/usage").body();
       assertThat(usage.get("reserved").get("cpuCores").asDouble()).as(usage.toString()).isZero();

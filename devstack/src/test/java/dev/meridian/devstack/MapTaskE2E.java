@@ -100,14 +100,6 @@ class MapTaskE2E {
     return items;
   }
 
-  private static void assertNothingStaysReserved(LocalStackExtension.Tenant tenant) {
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      JsonNode usage = tenant.api().get("/api/v1/orgs/" + tenant.org() + "/quota/usage").body();
-      assertThat(usage.get("reserved").get("cpuCores").asDouble()).as(usage.toString()).isZero();
-      assertThat(usage.get("runningExecutions").asInt()).isZero();
-    });
-  }
-
   @Test
   void aFiveThousandItemMapFinishesWithItsOutputsInItemOrderAndOnlyItsOrgSeesTheItems(LocalStackExtension.Tenant tenant) {
     int size = 5_000;
@@ -125,7 +117,7 @@ class MapTaskE2E {
       assertThat(item.get("phase").asString()).isEqualTo("SUCCEEDED");
       assertThat(item.get("attempts")).hasSize(1);
     });
-    assertNothingStaysReserved(tenant);
+    LargeExecutionE2E.assertNothingStaysReserved(tenant);
 
     var stranger = LocalStackExtension.newTenant();
     assertThat(stranger.api().get(tenant.execution(id) + "/nodes/item/items").status()).isEqualTo(404);
@@ -162,7 +154,7 @@ class MapTaskE2E {
     assertThat(execution.get("error").get("message").asString())
         .startsWith("map node 'item' (task item:1): 11 of 100 items failed, more than the 10 that minSuccessRatio 0.9 allows;")
         .containsPattern("the first failure: item \\d+: node 'item' \\(task item:1\\) failed after 1 attempt: exit code 1: simulated failure");
-    assertNothingStaysReserved(tenant);
+    LargeExecutionE2E.assertNothingStaysReserved(tenant);
   }
 
   @Test
@@ -179,7 +171,7 @@ class MapTaskE2E {
 
     JsonNode execution = ExecutionE2E.awaitPhase(tenant, id, Duration.ofMinutes(1), "ABORTED");
     assertThat(execution.get("nodes").get(0).get("phase").asString()).isEqualTo("ABORTED");
-    assertNothingStaysReserved(tenant);
+    LargeExecutionE2E.assertNothingStaysReserved(tenant);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       List<JsonNode> items = items(tenant, id);
       assertThat(items).filteredOn(item -> !item.get("attempts").isEmpty()).hasSize(50)
@@ -207,7 +199,7 @@ class MapTaskE2E {
     assertThat(execution.get("outputs").get("ys")).hasSize(size);
     assertThat(items(tenant, id)).hasSize(size).allSatisfy(item -> assertThat(item.get("attempts").valueStream()
         .filter(a -> a.get("phase").asString().equals("SUCCEEDED"))).hasSize(1));
-    assertNothingStaysReserved(tenant);
+    LargeExecutionE2E.assertNothingStaysReserved(tenant);
   }
 
   @Test

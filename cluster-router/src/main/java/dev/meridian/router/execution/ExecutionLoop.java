@@ -614,15 +614,22 @@ final class ExecutionLoop implements ExecutionEngine {
       return;
     }
     run.busy = true;
-    charge(1);
-    then(Async.procedure(local::nodeChanged, plan.org(), plan.executionId(), run.node.id(), phase, reason), ignored -> {
+    recordPhase(run.node.id(), phase, reason, result, error, () -> {
       running.remove(run.id);
       byAttempt.remove(attemptId(run));
+    });
+  }
+
+  /** Writes a node's phase to the read model; once written, {@code forget} drops its state and the result applies to the DAG. */
+  private void recordPhase(String nodeId, String phase, String reason, Result result, String error, Runnable forget) {
+    charge(1);
+    then(Async.procedure(local::nodeChanged, plan.org(), plan.executionId(), nodeId, phase, reason), ignored -> {
+      forget.run();
       switch (result) {
-        case SUCCEEDED -> dag.succeeded(run.node.id());
+        case SUCCEEDED -> dag.succeeded(nodeId);
         case FAILED -> {
           if (failure == null) {
-            failedNode = run.node.id();
+            failedNode = nodeId;
             failure = error;
           }
         }
@@ -758,20 +765,7 @@ final class ExecutionLoop implements ExecutionEngine {
 
   /** Records the map node's phase, then applies how it finished to the DAG. */
   private void reportMap(MapRun map, String phase, String reason, Result result, String error) {
-    charge(1);
-    then(Async.procedure(local::nodeChanged, plan.org(), plan.executionId(), map.node.id(), phase, reason), ignored -> {
-      maps.remove(map.node.id());
-      switch (result) {
-        case SUCCEEDED -> dag.succeeded(map.node.id());
-        case FAILED -> {
-          if (failure == null) {
-            failedNode = map.node.id();
-            failure = error;
-          }
-        }
-        case ABORTED -> { }
-      }
-    });
+    recordPhase(map.node.id(), phase, reason, result, error, () -> maps.remove(map.node.id()));
   }
 
   private static BitSet bits(String base64) {
