@@ -119,6 +119,10 @@ class MapTaskE2E {
     });
     LargeExecutionE2E.assertNothingStaysReserved(tenant);
 
+    var forged = tenant.api().get(tenant.execution(id) + "/nodes/item/items?pageToken=LTE");
+    assertThat(forged.status()).as(forged.body().toString()).isEqualTo(422);
+    assertThat(forged.body().get("detail").asString()).contains("pageToken is not a token this API returned");
+
     var stranger = LocalStackExtension.newTenant();
     assertThat(stranger.api().get(tenant.execution(id) + "/nodes/item/items").status()).isEqualTo(404);
     assertThat(stranger.api().get(stranger.execution(id) + "/nodes/item/items").status()).isEqualTo(404);

@@ -293,15 +293,23 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
           + request.getNodeId() + "'").asRuntimeException());
       return;
     }
+    if (node.get().items() == null) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("node '" + request.getNodeId()
+          + "' is not a map node (or has not started yet); its attempts are in the execution").asRuntimeException());
+      return;
+    }
+    int total = node.get().items();
     int from;
     try {
       from = request.getPageToken().isBlank() ? 0
           : Integer.parseInt(new String(Base64.getUrlDecoder().decode(request.getPageToken()), StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
+      from = -1;
+    }
+    if (from < 0 || from > total) {
       response.onError(Status.INVALID_ARGUMENT.withDescription("pageToken is not a token this API returned").asRuntimeException());
       return;
     }
-    int total = node.get().items() == null ? 0 : node.get().items();
     int to = Math.min(total, from + Math.clamp(request.getLimit(), 1, MAX_PAGE));
     Map<String, List<ExecutionStore.AttemptRow>> attempts = new HashMap<>();
     if (from < to) {
