@@ -61,12 +61,29 @@ public final class LocalStack implements AutoCloseable {
    * @param jvm how the services' JVMs are tuned: for start-up (tests) or for throughput (the
    *     local stack people use, and the benchmarks); docs/benchmarks.md compares the two
    */
-  public record Options(Path home, Path repository, Layout layout, boolean keepData, Duration lostAfter, ServiceJvm jvm) {
+  /**
+   * @param routers how many cluster-router processes serve the stack: the gateway spreads its calls
+   *     over them and agents connect to the first that answers (ADR 0009)
+   */
+  public record Options(Path home, Path repository, Layout layout, boolean keepData, Duration lostAfter, ServiceJvm jvm, int routers) {
+
+    public Options {
+      if (routers < 1 || routers > 9) {
+        throw new IllegalArgumentException("a local stack runs 1 to 9 routers, not " + routers);
+      }
+    }
+
+    public Options(Path home, Path repository, Layout layout, boolean keepData, Duration lostAfter, ServiceJvm jvm) {
+      this(home, repository, layout, keepData, lostAfter, jvm, 1);
+    }
 
     public Options(Path home, Path repository, Layout layout, boolean keepData, Duration lostAfter) {
       this(home, repository, layout, keepData, lostAfter, ServiceJvm.STARTUP);
     }
   }
+
+  /** The ports of one router: actuator, internal gRPC API, agent endpoint. */
+  private record RouterPorts(int http, int grpc, int agentEndpoint) {}
 
   /** JVM flags of the services and agents the stack starts. */
   public enum ServiceJvm {
@@ -94,6 +111,8 @@ public final class LocalStack implements AutoCloseable {
   private final Map<String, ServiceProcess> services = new java.util.concurrent.ConcurrentHashMap<>();
   /** The token of the shared development cluster {@code local}, which serves every org. */
   private final String sharedClusterToken = "mrdc_local_" + java.util.UUID.randomUUID();
+  /** Router name ({@code cluster-router}, {@code cluster-router-2}, ...) to its ports, in start order. */
+  private final Map<String, RouterPorts> routers = new java.util.concurrent.ConcurrentSkipListMap<>();
 
   private LocalStack(Options options, Infrastructure infrastructure, Mailbox mailbox, DeploymentCa ca) {
     this.ca = ca;
@@ -111,7 +130,9 @@ public final class LocalStack implements AutoCloseable {
       stack.provisionKafka();
       stack.define();
       List<CompletableFuture<Void>> starting = new ArrayList<>();
-      for (String name : List.of("tenant-service", "cluster-router", "gateway")) {
+      List<String> core = new ArrayList<>(List.of("tenant-service", "gateway"));
+      core.addAll(stack.routers.keySet());
+      for (String name : core) {
         starting.add(CompletableFuture.runAsync(() -> {
           stack.services.get(name).start().awaitHealthy(Duration.ofSeconds(180));
           log.info("{} is up", name);
@@ -204,22 +225,15 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.tenant.identity.access-token-ttl=8h",
         "--meridian.tenant.identity.operator.client-id=" + operator.clientId()),
         Map.of("MERIDIAN_TENANT_IDENTITY_OPERATOR_CLIENTSECRET", operator.clientSecret(), "SPRING_DATASOURCE_PASSWORD", database)));
-    services.put("cluster-router", service("cluster-router", logs, ports.routerHttp(), withIdentity("cluster-router",
-        "--server.port=" + ports.routerHttp(),
-        "--spring.grpc.server.port=" + ports.routerGrpc(),
-        "--meridian.router.agents.endpoint.port=" + ports.agentEndpoint(),
-        "--spring.datasource.url=" + jdbc + "?currentSchema=router",
-        "--spring.kafka.bootstrap-servers=" + kafka,
-        "--spring.kafka.security.protocol=SASL_SSL",
-        "--spring.kafka.properties.sasl.mechanism=SCRAM-SHA-512",
-        "--spring.kafka.ssl.trust-store-type=PEM",
-        "--spring.kafka.ssl.trust-store-location=file:" + ca.caFile(),
-        "--meridian.router.temporal.target=" + infrastructure.temporal().target(),
-        "--meridian.router.agents.lost-after=" + options.lostAfter().toSeconds() + "s",
-        "--meridian.router.admission.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
-        "--management.endpoints.web.exposure.include=health,metrics"),
-        Map.of("MERIDIAN_ROUTER_AGENTS_SHAREDCLUSTERTOKEN", sharedClusterToken, "SPRING_DATASOURCE_PASSWORD", database,
-            "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", ClusterCredentials.scramLogin(ROUTER_PRINCIPAL, infrastructure.kafka().password(ROUTER_PRINCIPAL)))));
+    for (int i = 1; i <= options.routers(); i++) {
+      RouterPorts router = i == 1 ? new RouterPorts(ports.routerHttp(), ports.routerGrpc(), ports.agentEndpoint())
+          : options.layout().equals(Layout.fixed())
+              ? new RouterPorts(ports.routerHttp() + i - 1, ports.routerGrpc() + i - 1, ports.agentEndpoint() + i - 1)
+              : new RouterPorts(Ports.free(), Ports.free(), Ports.free());
+      String name = i == 1 ? "cluster-router" : "cluster-router-" + i;
+      routers.put(name, router);
+      services.put(name, router(name, router));
+    }
     services.put("gateway", service("gateway", logs, ports.gatewayHttp(), withIdentity("gateway",
         "--server.port=" + ports.gatewayHttp(),
         "--spring.grpc.server.port=" + ports.gatewayGrpc(),
@@ -232,10 +246,36 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.gateway.identity.login.per-address-per-minute=6000",
         "--meridian.gateway.identity.login.sign-ups-per-address-per-hour=6000",
         "--management.endpoints.web.exposure.include=health,mappings",
-        "--meridian.gateway.clients.cluster-router=127.0.0.1:" + ports.routerGrpc(),
+        "--meridian.gateway.clients.cluster-router=" + String.join(",", routers.values().stream().map(r -> "127.0.0.1:" + r.grpc()).toList()),
         "--meridian.gateway.clusters.agent-endpoint=" + agentEndpointTarget(),
         "--meridian.gateway.clusters.kafka-bootstrap-servers=" + kafka), Map.of("SPRING_DATASOURCE_PASSWORD", database)));
-    services.put("execution-agent", agent("execution-agent", sharedClusterToken, AgentOptions.process(options.home().resolve("agent"))));
+    services.put("execution-agent", agent("execution-agent", sharedClusterToken, AgentOptions.process(options.home().resolve("agent")),
+        agentEndpointTarget()));
+  }
+
+  /** One cluster-router process; several share the database, Kafka group and Temporal task queue, each holds its own agents' streams. */
+  private ServiceProcess router(String name, RouterPorts ports) {
+    String jdbc = infrastructure.postgres().jdbcUrl();
+    String database = infrastructure.postgres().password();
+    String kafka = infrastructure.kafka().bootstrapServers();
+    Path logs = options.home().resolve("logs");
+    return service("cluster-router", name, logs, ports.http(), withIdentity("cluster-router",
+        "--meridian.router.id=" + name,
+        "--server.port=" + ports.http(),
+        "--spring.grpc.server.port=" + ports.grpc(),
+        "--meridian.router.agents.endpoint.port=" + ports.agentEndpoint(),
+        "--spring.datasource.url=" + jdbc + "?currentSchema=router",
+        "--spring.kafka.bootstrap-servers=" + kafka,
+        "--spring.kafka.security.protocol=SASL_SSL",
+        "--spring.kafka.properties.sasl.mechanism=SCRAM-SHA-512",
+        "--spring.kafka.ssl.trust-store-type=PEM",
+        "--spring.kafka.ssl.trust-store-location=file:" + ca.caFile(),
+        "--meridian.router.temporal.target=" + infrastructure.temporal().target(),
+        "--meridian.router.agents.lost-after=" + options.lostAfter().toSeconds() + "s",
+        "--meridian.router.admission.tenant-service=127.0.0.1:" + options.layout().tenantGrpc(),
+        "--management.endpoints.web.exposure.include=health,metrics"),
+        Map.of("MERIDIAN_ROUTER_AGENTS_SHAREDCLUSTERTOKEN", sharedClusterToken, "SPRING_DATASOURCE_PASSWORD", database,
+            "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", ClusterCredentials.scramLogin(ROUTER_PRINCIPAL, infrastructure.kafka().password(ROUTER_PRINCIPAL))));
   }
 
   static final String ROUTER_PRINCIPAL = "cluster-router";
@@ -292,9 +332,9 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  private ServiceProcess agent(String name, String token, AgentOptions agent) {
+  private ServiceProcess agent(String name, String token, AgentOptions agent, String routerTarget) {
     List<String> args = new ArrayList<>(List.of(
-        "--meridian.agent.router-target=" + agentEndpointTarget(),
+        "--meridian.agent.router-target=" + routerTarget,
         "--meridian.agent.ca-bundle=" + ca.caFile(),
         "--spring.kafka.bootstrap-servers=" + infrastructure.kafka().bootstrapServers()));
     args.addAll(agent.args());
@@ -305,7 +345,12 @@ public final class LocalStack implements AutoCloseable {
 
   /** Connects one more agent, for a cluster registered through the API with {@code token}. */
   public ServiceProcess startAgent(String name, String token, AgentOptions agent) {
-    ServiceProcess process = agent(name, token, agent);
+    return startAgent(name, token, agent, agentEndpointTarget());
+  }
+
+  /** As {@link #startAgent(String, String, AgentOptions)}, connecting to {@code routerTarget} (one or several agent endpoints). */
+  public ServiceProcess startAgent(String name, String token, AgentOptions agent, String routerTarget) {
+    ServiceProcess process = agent(name, token, agent, routerTarget);
     if (services.putIfAbsent(name, process) != null) {
       throw new IllegalArgumentException("there is already a service or agent named " + name);
     }
@@ -320,9 +365,9 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** Where agents connect (TLS, the agent stream only). */
+  /** Where agents connect (TLS, the agent stream only): every router's agent endpoint, the first that answers takes the stream. */
   public String agentEndpointTarget() {
-    return "127.0.0.1:" + options.layout().agentEndpoint();
+    return String.join(",", routers.keySet().stream().limit(options.routers()).map(this::agentEndpointTarget).toList());
   }
 
   /** A channel to the agent endpoint as an agent opens it: TLS, checked against this stack's CA. */
@@ -348,8 +393,35 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private ServiceProcess service(String module, Path logs, Integer healthPort, List<String> args, Map<String, String> secrets) {
+    return service(module, module, logs, healthPort, args, secrets);
+  }
+
+  private ServiceProcess service(String module, String name, Path logs, Integer healthPort, List<String> args, Map<String, String> secrets) {
     Path jar = options.repository().resolve(module).resolve("target").resolve(module + "-" + VERSION + "-exec.jar");
-    return new ServiceProcess(module, jar, options.jvm().flags(), args, secrets, logs.resolve(module + ".log"), healthPort);
+    return new ServiceProcess(name, jar, options.jvm().flags(), args, secrets, logs.resolve(name + ".log"), healthPort);
+  }
+
+  /**
+   * Starts one more router on free ports, beside those the stack started with (the gateway keeps
+   * calling those); returns its name. Agents reach it through {@link #agentEndpointTarget(String)}.
+   */
+  public String addRouter() {
+    String name = "cluster-router-" + (routers.size() + 1);
+    RouterPorts ports = new RouterPorts(Ports.free(), Ports.free(), Ports.free());
+    ServiceProcess router = router(name, ports);
+    services.put(name, router);
+    routers.put(name, ports);
+    router.start().awaitHealthy(Duration.ofSeconds(180));
+    return name;
+  }
+
+  /** The agent endpoint of one router. */
+  public String agentEndpointTarget(String router) {
+    RouterPorts ports = routers.get(router);
+    if (ports == null) {
+      throw new IllegalArgumentException("no router " + router + "; routers are " + routers.keySet());
+    }
+    return "127.0.0.1:" + ports.agentEndpoint();
   }
 
   public ServiceProcess service(String name) {

@@ -28,8 +28,10 @@ public final class LocalStackMain {
     try {
       // The full JIT: ~8 s longer to start than the tests' C1-only services, and half as much again
       // launch and read throughput once warm (docs/benchmarks.md, launch run 1).
+      // Several routers (./meridian up --routers N) share the work; each holds the streams of the agents connected to it.
+      int routers = Integer.parseInt(System.getProperty("meridian.routers", "1"));
       stack = LocalStack.start(new LocalStack.Options(home, repository, LocalStack.Layout.fixed(), true, Duration.ofSeconds(60),
-          LocalStack.ServiceJvm.THROUGHPUT));
+          LocalStack.ServiceJvm.THROUGHPUT, routers));
     } catch (RuntimeException e) {
       Files.writeString(home.resolve("failed"), String.valueOf(e.getMessage()));
       throw e;
@@ -45,6 +47,7 @@ public final class LocalStackMain {
 
     MeridianClient client = seed(stack, home);
     SimGpuCluster.start(stack, client);
+    Files.writeString(home.resolve("agent-endpoint"), stack.agentEndpointTarget());
     Files.writeString(home.resolve("summary.txt"), summary(stack, home));
     Files.writeString(home.resolve("ready"), Long.toString(ProcessHandle.current().pid()));
     Thread.currentThread().join();

@@ -55,11 +55,11 @@ class LargeExecutionE2E {
     assertThat(plan.status()).as(plan.body().toString()).isIn(200, 201);
   }
 
-  private static long succeeded(JsonNode execution) {
+  static long succeeded(JsonNode execution) {
     return execution.get("nodes").valueStream().filter(n -> n.get("phase").asString().equals("SUCCEEDED")).count();
   }
 
-  private static void assertEveryNodeSucceededOnce(JsonNode execution, int width) {
+  static void assertEveryNodeSucceededOnce(JsonNode execution, int width) {
     assertThat(execution.get("phase").asString()).isEqualTo("SUCCEEDED");
     assertThat(execution.get("nodes")).hasSize(width).allSatisfy(node -> {
       assertThat(node.get("phase").asString()).isEqualTo("SUCCEEDED");

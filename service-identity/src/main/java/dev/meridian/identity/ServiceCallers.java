@@ -8,6 +8,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -32,9 +33,19 @@ public final class ServiceCallers {
 
   /** Refuses calls without a verified peer certificate ({@code UNAUTHENTICATED}) or from a service not in {@code allowed}. */
   public static ServerInterceptor only(Set<String> allowed) {
+    return only(allowed, Map.of());
+  }
+
+  /**
+   * As {@link #only(Set)}, but the gRPC services named in {@code byService} (full service names)
+   * answer only the callers listed for them there: one server can host APIs meant for different
+   * callers.
+   */
+  public static ServerInterceptor only(Set<String> otherwise, Map<String, Set<String>> byService) {
     return new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        Set<String> allowed = byService.getOrDefault(call.getMethodDescriptor().getServiceName(), otherwise);
         Optional<String> peer = serviceName(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         if (peer.isEmpty()) {
           log.warn("refused {} from {}: no service certificate", call.getMethodDescriptor().getFullMethodName(),

@@ -22,16 +22,27 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServiceChannels {
 
+  static {
+    io.grpc.NameResolverRegistry.getDefaultRegistry().register(new AddressList());
+  }
+
   private ServiceChannels() {}
 
-  /** A channel to another service's internal API, presenting this service's certificate. */
+  /**
+   * A channel to another service's internal API, presenting this service's certificate. {@code target}
+   * may list several servers ({@code host:port,host:port}); calls are spread over those that answer.
+   */
   public static ManagedChannel toService(String target, ServiceTls tls, ClientInterceptor... interceptors) {
     try {
       ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
           .keyManager(tls.certificate().toFile(), tls.privateKey().toFile())
           .trustManager(tls.ca().toFile())
           .build();
-      return Grpc.newChannelBuilder(target, credentials).intercept(interceptors).build();
+      var channel = Grpc.newChannelBuilder(AddressList.target(target), credentials).intercept(interceptors);
+      if (AddressList.isList(target)) {
+        channel.defaultLoadBalancingPolicy("round_robin");
+      }
+      return channel.build();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the service's TLS material for a channel to " + target, e);
     }
@@ -52,7 +63,9 @@ public final class ServiceChannels {
 
   /**
    * An agent's channel to the agent endpoint: TLS, the endpoint's certificate checked against
-   * {@code caBundle} (null: the JVM's default trust store), kept alive across idle periods.
+   * {@code caBundle} (null: the JVM's default trust store), kept alive across idle periods. {@code target}
+   * may list several endpoints: the stream goes to the first that answers, and to the next when it
+   * goes away.
    */
   public static ManagedChannel toAgentEndpoint(String target, Path caBundle, ClientInterceptor... interceptors) {
     try {
@@ -60,7 +73,7 @@ public final class ServiceChannels {
       if (caBundle != null) {
         credentials.trustManager(caBundle.toFile());
       }
-      return NettyChannelBuilder.forTarget(target, credentials.build())
+      return NettyChannelBuilder.forTarget(AddressList.target(target), credentials.build())
           .keepAliveTime(20, TimeUnit.SECONDS)
           .keepAliveWithoutCalls(true)
           .intercept(interceptors)

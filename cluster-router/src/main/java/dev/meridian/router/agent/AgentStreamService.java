@@ -16,6 +16,7 @@ import dev.meridian.router.placement.Capacity;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,9 +38,11 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
   private final TaskEventPublisher events;
   private final EventKeys keys;
   private final AgentProperties properties;
+  private final RouterPeers peers;
 
   AgentStreamService(ConnectedAgents agents, ClusterStore clusters, AttemptStore attempts, TaskEventPublisher events,
-      EventKeys keys, AgentProperties properties) {
+      EventKeys keys, AgentProperties properties, RouterPeers peers) {
+    this.peers = peers;
     this.agents = agents;
     this.clusters = clusters;
     this.attempts = attempts;
@@ -66,7 +69,7 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
               agents.heartbeat(connection, capacity(message.getHeartbeat().getFree()),
                   new HashSet<>(message.getHeartbeat().getKnownAttemptIdsList()));
               if (agents.persistHeartbeat(connection)) {
-                clusters.seen(connection.clusterId, true, null, null);
+                clusters.seen(connection.clusterId, peers.routerId(), true, null, null);
               }
             }
           }
@@ -95,7 +98,8 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
         var row = cluster.get();
         Capacity total = capacity(hello.getCapacity());
         connection = new ConnectedAgents.Connection(row.id(), row.org(), row.name(), total, hello.getLabelsMap(), out);
-        clusters.seen(row.id(), true, hello.getAgentVersion(), total);
+        Optional<RouterPeers.Peer> previousOwner = peers.ownerOf(row.id());
+        clusters.seen(row.id(), peers.routerId(), true, hello.getAgentVersion(), total);
         Set<String> known = new HashSet<>(hello.getKnownAttemptIdsList());
         for (AttemptStore.OpenAttempt open : attempts.openOn(row.id())) {
           if (!known.contains(open.attemptId())) {
@@ -104,6 +108,7 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
         }
         EventKeys.Key key = keys.issue(row.id());
         agents.connected(connection);
+        agents.takeOver(row.id(), previousOwner);
         Set<String> stillOurs = attempts.openAmong(row.id(), known);
         for (String attemptId : known) {
           if (!stillOurs.contains(attemptId)) {
@@ -135,7 +140,7 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
 
       private void closed() {
         if (connection != null && agents.disconnected(connection)) {
-          clusters.seen(connection.clusterId, false, null, null);
+          clusters.seen(connection.clusterId, peers.routerId(), false, null, null);
           log.info("agent of cluster {} disconnected", connection.name);
         }
       }

@@ -4,6 +4,9 @@ import dev.meridian.router.cluster.ClusterStore;
 import dev.meridian.router.events.AttemptStore;
 import dev.meridian.router.events.TaskEventPublisher;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -13,7 +16,8 @@ import org.springframework.stereotype.Component;
  * Declares the running attempts of a cluster lost once its agent has been silent past the deadline,
  * or the cluster was deleted. Silence is counted from when this router started listening: while no
  * router ran, no agent could be heard, and a restarted router must give agents time to reconnect
- * before it fails their work over.
+ * before it fails their work over. A cluster whose stream another live router holds is that
+ * router's to judge: its last-seen time in the database is only refreshed every few seconds.
  */
 @Component
 class LostClusterSweeper {
@@ -25,10 +29,12 @@ class LostClusterSweeper {
   private final AttemptStore attempts;
   private final TaskEventPublisher events;
   private final AgentProperties properties;
+  private final RouterPeers peers;
   private final Instant listeningSince = Instant.now();
 
   LostClusterSweeper(ConnectedAgents agents, ClusterStore clusters, AttemptStore attempts, TaskEventPublisher events,
-      AgentProperties properties) {
+      AgentProperties properties, RouterPeers peers) {
+    this.peers = peers;
     this.agents = agents;
     this.clusters = clusters;
     this.attempts = attempts;
@@ -42,8 +48,14 @@ class LostClusterSweeper {
     if (deadline.isBefore(listeningSince)) {
       return;
     }
-    for (String cluster : clusters.silentSince(deadline)) {
-      if (agents.isConnected(cluster)) {
+    List<String> silent = clusters.silentSince(deadline);
+    if (silent.isEmpty()) {
+      return;
+    }
+    Set<String> heldElsewhere = new HashSet<>();
+    peers.ownersOf(silent).values().forEach(heldElsewhere::addAll);
+    for (String cluster : silent) {
+      if (agents.isConnected(cluster) || heldElsewhere.contains(cluster)) {
         continue;
       }
       for (AttemptStore.OpenAttempt open : attempts.openOn(cluster)) {

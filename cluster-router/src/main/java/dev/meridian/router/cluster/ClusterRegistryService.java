@@ -12,6 +12,7 @@ import dev.meridian.proto.router.v1.RegisteredCluster;
 import dev.meridian.proto.router.v1.SetCordonedRequest;
 import dev.meridian.router.agent.AgentProperties;
 import dev.meridian.router.agent.ConnectedAgents;
+import dev.meridian.router.placement.ClusterView;
 import dev.meridian.router.events.AttemptStore;
 import dev.meridian.router.events.EventKeys;
 import dev.meridian.identity.ClusterCredentials;
@@ -79,7 +80,9 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
   @Override
   public void listClusters(ListClustersRequest request, StreamObserver<ListClustersResponse> response) {
     var list = ListClustersResponse.newBuilder();
-    clusters.list(request.getOrg()).forEach(row -> list.addItems(toProto(row)));
+    java.util.Map<String, ClusterView> live = new java.util.HashMap<>();
+    liveness.views(request.getOrg()).forEach(view -> live.put(view.id(), view));
+    clusters.list(request.getOrg()).forEach(row -> list.addItems(toProto(row, java.util.Optional.ofNullable(live.get(row.id())))));
     response.onNext(list.build());
     response.onCompleted();
   }
@@ -127,21 +130,29 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
   }
 
   private Cluster toProto(ClusterStore.ClusterRow row) {
+    return toProto(row, liveness.views(row.org()).stream().filter(view -> view.id().equals(row.id())).findFirst());
+  }
+
+  /** {@code live}: the cluster as placement sees it, whichever router holds its agent's stream. */
+  private Cluster toProto(ClusterStore.ClusterRow row, java.util.Optional<ClusterView> live) {
+    boolean connected = live.map(ClusterView::connected).orElse(false);
     Cluster.Builder cluster = Cluster.newBuilder()
-        .setId(row.id()).setOrg(row.org()).setName(row.name()).setRegion(row.region()).putAllLabels(liveness.labels(row))
-        .setStatus(status(row)).setCreatedAt(timestamp(row.createdAt()))
+        .setId(row.id()).setOrg(row.org()).setName(row.name()).setRegion(row.region())
+        .putAllLabels(live.map(ClusterView::labels).orElse(row.labels()))
+        .setStatus(status(row, connected)).setCreatedAt(timestamp(row.createdAt()))
         .setRunningAttempts(attempts.openOn(row.id()).size());
     if (row.agentVersion() != null) cluster.setAgentVersion(row.agentVersion());
     liveness.lastHeard(row.id()).or(() -> java.util.Optional.ofNullable(row.lastSeenAt()))
         .ifPresent(at -> cluster.setLastHeartbeatAt(timestamp(at)));
     if (row.capacity() != null) cluster.setCapacity(toProto(row.capacity()));
-    liveness.allocated(row.id()).ifPresent(allocated -> cluster.setAllocated(toProto(allocated)));
+    live.filter(view -> view.connected() && view.free() != null)
+        .ifPresent(view -> cluster.setAllocated(toProto(view.total().minus(view.free()))));
     return cluster.build();
   }
 
-  private String status(ClusterStore.ClusterRow row) {
+  private String status(ClusterStore.ClusterRow row, boolean connected) {
     if (row.cordoned()) return "CORDONED";
-    if (liveness.isConnected(row.id())) return "CONNECTED";
+    if (connected) return "CONNECTED";
     if (row.lastSeenAt() == null) return "PENDING";
     return row.lastSeenAt().isBefore(Instant.now().minus(properties.lostAfter())) ? "LOST" : "DISCONNECTED";
   }

@@ -94,12 +94,18 @@ public class ClusterStore {
         .param("org", org).param("id", id).update() == 1;
   }
 
-  public void seen(String id, boolean connected, String agentVersion, Capacity capacity) {
+  /**
+   * The agent of cluster {@code id} was heard by router {@code routerId}: connected (it holds the
+   * stream now) or disconnected. A router that lost a stream the cluster's agent has since opened on
+   * another router changes nothing.
+   */
+  public void seen(String id, String routerId, boolean connected, String agentVersion, Capacity capacity) {
     jdbc.sql("""
         update clusters set connected = :connected, last_seen_at = now(),
+               router_id = case when :connected then :router else router_id end,
                agent_version = coalesce(:version, agent_version), capacity_json = coalesce(:capacity, capacity_json)
-         where cluster_id = :id
-        """).param("connected", connected).param("version", agentVersion)
+         where cluster_id = :id and (:connected or router_id is null or router_id = :router)
+        """).param("connected", connected).param("router", routerId).param("version", agentVersion)
         .param("capacity", capacity == null ? null : JSON.writeValueAsString(capacity)).param("id", id).update();
   }
 

@@ -33,7 +33,7 @@ public class EventKeys {
   private final Map<String, Key> cache = new ConcurrentHashMap<>();
   private volatile Key routerKey;
 
-  EventKeys(JdbcClient jdbc) {
+  protected EventKeys(JdbcClient jdbc) {
     this.jdbc = jdbc;
   }
 
@@ -63,6 +63,11 @@ public class EventKeys {
   /** Drops every key of a deleted cluster: its events stop counting at once. */
   public void revokeAll(String clusterId) {
     jdbc.sql("delete from event_keys where cluster_id = :cluster").param("cluster", clusterId).update();
+    cache.values().removeIf(key -> key.clusterId().equals(clusterId));
+  }
+
+  /** Forgets what this router cached of the cluster's keys (another router revoked them): they are read again if still valid. */
+  public void forget(String clusterId) {
     cache.values().removeIf(key -> key.clusterId().equals(clusterId));
   }
 

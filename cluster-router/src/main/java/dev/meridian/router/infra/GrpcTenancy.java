@@ -4,6 +4,8 @@ import dev.meridian.identity.ServiceCallers;
 import dev.meridian.identity.ServiceTls;
 import dev.meridian.tenancy.TenancyGrpc;
 import io.grpc.ServerInterceptor;
+import dev.meridian.proto.router.v1.RouterPeersGrpc;
+import java.util.Map;
 import java.util.Set;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -12,9 +14,9 @@ import org.springframework.core.annotation.Order;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 
 /**
- * The router's internal gRPC server (ExecutionRouter, ClusterRegistry) answers the gateway only,
- * over mutual TLS with the deployment CA (application.yaml). Agents never reach it: they have the
- * agent endpoint.
+ * The router's internal gRPC server answers over mutual TLS with the deployment CA (application.yaml):
+ * ExecutionRouter and ClusterRegistry the gateway only, RouterPeers the other routers only. Agents
+ * never reach it: they have the agent endpoint.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ServiceTls.class)
@@ -24,7 +26,7 @@ class GrpcTenancy {
   @GlobalServerInterceptor
   @Order(0)
   ServerInterceptor internalCallers() {
-    return ServiceCallers.only(Set.of("gateway"));
+    return ServiceCallers.only(Set.of("gateway"), Map.of(RouterPeersGrpc.SERVICE_NAME, Set.of("cluster-router")));
   }
 
   @Bean
