@@ -375,6 +375,11 @@ public final class LocalStack implements AutoCloseable {
     return ServiceChannels.toAgentEndpoint(agentEndpointTarget(), ca.caFile());
   }
 
+  /** One channel to each router's agent endpoint, in start order: a fleet of agents spread over them. */
+  public List<ManagedChannel> agentChannels() {
+    return routers.keySet().stream().map(router -> ServiceChannels.toAgentEndpoint(agentEndpointTarget(router), ca.caFile())).toList();
+  }
+
   /** The stack's CA: the tests use it to play a service, or to show that a foreign one is refused. */
   public DeploymentCa ca() {
     return ca;

@@ -34,6 +34,13 @@ class SeveralRoutersE2E {
         .filter(c -> c.get("name").asString().startsWith(prefix)).toList();
   }
 
+  /** What the first router (the one the gateway calls) handed to agents through its peer. */
+  private static double forwardedAssignments(LocalStack stack) {
+    var response = new MeridianClient(stack.routerMetricsUrl().replace("/actuator/metrics", ""))
+        .get("/actuator/metrics/meridian.router.assignments.forwarded");
+    return response.status() == 200 ? response.body().get("measurements").get(0).get("value").asDouble() : 0;
+  }
+
   @Test
   void executionsFinishWithEveryNodeOnceWhenTheRouterHoldingTheAgentsIsKilled(LocalStackExtension.Tenant tenant) {
     stack = tenant.stack();
@@ -72,6 +79,8 @@ class SeveralRoutersE2E {
     assertThat(ids).as("while both routers run, no attempt is taken for lost").allSatisfy(id ->
         assertThat(tenant.api().get(tenant.execution(id)).body().get("nodes").valueStream()
             .flatMap(node -> node.get("attempts").valueStream()).map(attempt -> attempt.get("phase").asString())).doesNotContain("LOST"));
+
+    assertThat(forwardedAssignments(stack)).as("tasks the first router dispatched through the second").isPositive();
 
     stack.service(second).kill();
 

@@ -9,7 +9,8 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * @param token the cluster token shown once when the cluster was registered
- * @param routerTarget host:port of cluster-router's agent endpoint (TLS)
+ * @param routerTarget host:port of cluster-router's agent endpoint (TLS), or several ({@code host:port,host:port}): the
+ *     stream goes to the first that answers and moves to the next when its router goes away
  * @param caBundle PEM bundle the certificates of the agent endpoint and of the Kafka brokers must
  *     chain to; unset, the JVM's trust store (publicly signed endpoints)
  * @param backend {@code kubernetes} (one Pod per attempt), {@code process} (local processes) or

@@ -23,8 +23,16 @@ final class EmbeddedAgents implements AutoCloseable {
 
   EmbeddedAgents(List<String> tokens, ManagedChannel router, String routerTarget, Producer<String, byte[]> producer,
       ScheduledExecutorService scheduler, Duration taskDuration, Consumer<Assignment> onAssignment) {
+    this(tokens, List.of(router), routerTarget, producer, scheduler, taskDuration, onAssignment);
+  }
+
+  /** Agent {@code i} connects through {@code routers.get(i % routers.size())}: the fleet spreads over several routers. */
+  EmbeddedAgents(List<String> tokens, List<ManagedChannel> routers, String routerTarget, Producer<String, byte[]> producer,
+      ScheduledExecutorService scheduler, Duration taskDuration, Consumer<Assignment> onAssignment) {
     Capacity capacity = Capacity.newBuilder().setMilliCpu(4000).setMemoryMib(8192).build();
-    for (String token : tokens) {
+    for (int i = 0; i < tokens.size(); i++) {
+      String token = tokens.get(i);
+      ManagedChannel router = routers.get(i % routers.size());
       AgentIdentity identity = new AgentIdentity();
       KafkaAttemptReporter reporter = new KafkaAttemptReporter(producer, "meridian.task-events.v1", identity);
       SimulatedBackend backend = new SimulatedBackend(reporter, scheduler, taskDuration, 0.2, 0.0);

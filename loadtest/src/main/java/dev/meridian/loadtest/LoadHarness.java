@@ -37,7 +37,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * dispatched per second and the ready→assigned latency of every task. The baseline, measured in
  * the same run against the same Temporal server, is how fast workflows can merely be started.
  *
- * <p>{@code java -cp ... dev.meridian.loadtest.LoadHarness [levels=10,100,1000] [executions=100] [jvm=THROUGHPUT|STARTUP]}
+ * <p>{@code java -cp ... dev.meridian.loadtest.LoadHarness [levels=10,100,1000] [executions=100] [jvm=THROUGHPUT|STARTUP] [routers=1]}
+ * (with several routers the agents are spread over them evenly, and each execution's tasks are
+ * dispatched by whichever router runs its activities: about half go through the peer that holds the stream)
  */
 public final class LoadHarness {
 
@@ -50,26 +52,29 @@ public final class LoadHarness {
     int[] levels = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {10, 100, 1000};
     int executions = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     LocalStack.ServiceJvm jvm = args.length > 2 ? LocalStack.ServiceJvm.valueOf(args[2]) : LocalStack.ServiceJvm.THROUGHPUT;
+    int routerCount = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     Path home = Files.createTempDirectory("meridian-load-");
-    try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, repository(), LocalStack.Layout.free(), false, Duration.ofMinutes(2), jvm))) {
+    try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, repository(), LocalStack.Layout.free(), false, Duration.ofMinutes(2), jvm,
+        routerCount))) {
       MeridianClient api = stack.newOrg("bench", "Bench", "bench@meridian.local");
       String scope = seed(api);
       double temporalStarts = temporalStartRate(stack, 2000);
       List<Level> results = new ArrayList<>();
-      ManagedChannel router = stack.agentChannel();
+      List<ManagedChannel> routers = stack.agentChannels();
       var scheduler = Executors.newScheduledThreadPool(2);
       // One producer for the whole simulated fleet, as the broker's super user (each real agent has its cluster's principal).
       Map<String, Object> settings = new java.util.HashMap<>(stack.infrastructure().kafka().clientProperties(dev.meridian.testkit.KafkaBroker.ADMIN));
       settings.putAll(Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5));
       try (var producer = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer())) {
         for (int level : levels) {
-          results.add(runLevel(api, scope, stack, router, producer, scheduler, level, executions));
+          results.add(runLevel(api, scope, stack, routers, producer, scheduler, level, executions));
         }
       } finally {
-        router.shutdownNow();
+        routers.forEach(ManagedChannel::shutdownNow);
         scheduler.shutdownNow();
       }
-      System.out.println(report(results, temporalStarts, executions) + "Services' JVM: " + jvm + " " + jvm.flags() + "\n");
+      System.out.println(report(results, temporalStarts, executions) + "Services' JVM: " + jvm + " " + jvm.flags() + "; routers: " + routerCount
+          + "\n");
     }
   }
 
@@ -96,7 +101,7 @@ public final class LoadHarness {
     return scope;
   }
 
-  private static Level runLevel(MeridianClient api, String scope, LocalStack stack, ManagedChannel router,
+  private static Level runLevel(MeridianClient api, String scope, LocalStack stack, List<ManagedChannel> routers,
       KafkaProducer<String, byte[]> producer, java.util.concurrent.ScheduledExecutorService scheduler, int agents, int executions)
       throws Exception {
     List<String> tokens = new ArrayList<>();
@@ -109,7 +114,7 @@ public final class LoadHarness {
     }
     record Assigned(String executionId, long latencyMillis, long atMillis) {}
     ConcurrentLinkedQueue<Assigned> assigned = new ConcurrentLinkedQueue<>();
-    try (var fleet = new EmbeddedAgents(tokens, router, stack.agentEndpointTarget(), producer, scheduler, Duration.ofMillis(300),
+    try (var fleet = new EmbeddedAgents(tokens, routers, stack.agentEndpointTarget(), producer, scheduler, Duration.ofMillis(300),
         (Assignment assignment) -> {
           long now = System.currentTimeMillis();
           long ready = assignment.getReadyAt().getSeconds() * 1000 + assignment.getReadyAt().getNanos() / 1_000_000;

@@ -25,7 +25,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** An internal API behind mutual TLS answers only services of its deployment that are on its list. */
+/**
+ * An internal API behind mutual TLS answers only services of its deployment that are on its list
+ * (per gRPC service where one server hosts APIs for different callers), and a target may list
+ * several servers of which the channel uses those that answer.
+ */
 class InternalCallsTest {
 
   private static final DeploymentCa CA = DeploymentCa.shared();
@@ -34,16 +38,20 @@ class InternalCallsTest {
 
   @BeforeAll
   static void start() throws Exception {
+    server = server(ServiceCallers.only(Set.of("gateway")));
+    target = "127.0.0.1:" + server.getPort();
+  }
+
+  /** A health service behind mutual TLS and {@code callers}. */
+  private static Server server(io.grpc.ServerInterceptor callers) throws java.io.IOException {
     DeploymentCa.Identity identity = CA.identity("tenant-service");
     var credentials = TlsServerCredentials.newBuilder()
         .keyManager(identity.certificate().toFile(), identity.privateKey().toFile())
         .trustManager(identity.ca().toFile())
         .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build();
-    int port = Ports.free();
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port), credentials)
-        .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), ServiceCallers.only(Set.of("gateway"))))
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", Ports.free()), credentials)
+        .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), callers))
         .build().start();
-    target = "127.0.0.1:" + port;
   }
 
   @AfterAll
@@ -93,6 +101,29 @@ class InternalCallsTest {
     ServiceTls forged = new ServiceTls(CA.caFile(), other.identity("gateway").certificate(), other.identity("gateway").privateKey());
     assertThatThrownBy(() -> check(ServiceChannels.toService(target, forged)))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+  }
+
+  @Test
+  void aServiceWithItsOwnListAnswersOnlyTheCallersOnIt() throws Exception {
+    Server peers = server(ServiceCallers.only(Set.of("gateway"), java.util.Map.of(HealthGrpc.SERVICE_NAME, Set.of("cluster-router"))));
+    String peersTarget = "127.0.0.1:" + peers.getPort();
+    try {
+      assertThat(check(ServiceChannels.toService(peersTarget, tlsOf(CA, "cluster-router"))).getStatus())
+          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      assertThatThrownBy(() -> check(ServiceChannels.toService(peersTarget, tlsOf(CA, "gateway"))))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    } finally {
+      peers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aTargetListingSeveralServersReachesOneThatAnswersWhenTheFirstIsDown() {
+    String down = "127.0.0.1:" + Ports.free();
+    for (int call = 0; call < 3; call++) {
+      assertThat(check(ServiceChannels.toService(down + "," + target, tlsOf(CA, "gateway"))).getStatus())
+          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
   }
 
   @Test

@@ -15,6 +15,8 @@ import dev.meridian.proto.router.v1.PeerDisconnectRequest;
 import dev.meridian.proto.router.v1.PeerReserveRequest;
 import dev.meridian.proto.router.v1.PeerViewsRequest;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
@@ -52,11 +54,15 @@ public class ConnectedAgents {
   private final ClusterStore clusters;
   private final AgentProperties properties;
   private final RouterPeers peers;
+  /** Assignments handed to an agent whose stream another router holds: how much of the dispatch crosses routers. */
+  private final Counter forwarded;
 
-  ConnectedAgents(ClusterStore clusters, AgentProperties properties, RouterPeers peers) {
+  ConnectedAgents(ClusterStore clusters, AgentProperties properties, RouterPeers peers, MeterRegistry meters) {
     this.clusters = clusters;
     this.properties = properties;
     this.peers = peers;
+    this.forwarded = Counter.builder("meridian.router.assignments.forwarded")
+        .description("assignments this router decided and handed to the router holding the cluster's stream").register(meters);
   }
 
   static final class Connection {
@@ -419,6 +425,7 @@ public class ConnectedAgents {
     try {
       peers.stub(owner).withDeadlineAfter(properties.ackTimeout().plus(RouterPeers.CALL_DEADLINE).toMillis(), TimeUnit.MILLISECONDS)
           .assign(PeerAssignRequest.newBuilder().setClusterId(clusterId).setAssignment(assignment).build());
+      forwarded.increment();
     } catch (StatusRuntimeException e) {
       throw new IllegalStateException("router " + owner.routerId() + " did not hand attempt " + assignment.getAttemptId()
           + " to cluster " + clusterId + ": " + e.getStatus(), e);

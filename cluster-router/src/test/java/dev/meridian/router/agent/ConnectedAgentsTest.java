@@ -8,6 +8,7 @@ import dev.meridian.proto.router.v1.RouterPeersGrpc;
 import dev.meridian.router.agent.RouterPeers.Peer;
 import dev.meridian.router.events.EventKeys;
 import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -119,7 +120,7 @@ class ConnectedAgentsTest {
 
   @Test
   void sixtyFourConcurrentPlacementsOnEightGpusPlaceExactlyEight() throws Exception {
-    ConnectedAgents agents = new ConnectedAgents(registryWith("c1"), PROPERTIES, alone());
+    ConnectedAgents agents = new ConnectedAgents(registryWith("c1"), PROPERTIES, alone(), new SimpleMeterRegistry());
     agents.connected(new ConnectedAgents.Connection("c1", "acme", "gpu", EIGHT_GPUS, Map.of(), nowhere()));
 
     List<PlacementPolicy.Decision> made = placeConcurrently(agents, 64);
@@ -132,7 +133,7 @@ class ConnectedAgentsTest {
   @Test
   void placementsOnAClusterAnotherRouterHoldsGoThroughThatRouterAndTakeExactlyWhatItHas() throws Exception {
     String server = InProcessServerBuilder.generateName();
-    ConnectedAgents r2 = new ConnectedAgents(registryWith("c1"), PROPERTIES, alone());
+    ConnectedAgents r2 = new ConnectedAgents(registryWith("c1"), PROPERTIES, alone(), new SimpleMeterRegistry());
     List<String> assigned = new CopyOnWriteArrayList<>();
     AtomicReference<ConnectedAgents.Connection> stream = new AtomicReference<>();
     stream.set(new ConnectedAgents.Connection("c1", "acme", "gpu", EIGHT_GPUS, Map.of("zone", "a"), acknowledging(stream, assigned)));
@@ -143,7 +144,8 @@ class ConnectedAgentsTest {
     })).build().start();
     ManagedChannel channel = InProcessChannelBuilder.forName(server).directExecutor().build();
     try {
-      ConnectedAgents r1 = new ConnectedAgents(registryWith("c1"), PROPERTIES, besides(channel));
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      ConnectedAgents r1 = new ConnectedAgents(registryWith("c1"), PROPERTIES, besides(channel), meters);
 
       assertThat(r1.views("acme")).singleElement().satisfies(view -> {
         assertThat(view.connected()).isTrue();
@@ -156,6 +158,7 @@ class ConnectedAgentsTest {
 
       r1.assign("c1", Assignment.newBuilder().setAttemptId("x/n0/1").build());
       assertThat(assigned).containsExactly("x/n0/1");
+      assertThat(meters.counter("meridian.router.assignments.forwarded").count()).isEqualTo(1);
 
       r1.disconnect("c1");
       assertThat(r2.isConnected("c1")).isFalse();
