@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.Phase;
 import io.temporal.activity.ActivityInterface;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ public interface ExecutionActivities {
 
   void executionStarted(String org, String executionId);
 
-  void nodeChanged(String org, String executionId, String nodeId, String phase, String reason);
+  void nodeChanged(String org, String executionId, String nodeId, Phase phase, String reason);
 
   /** Hands the attempt to a connected agent and returns once the agent acknowledged it. */
   void dispatch(Dispatch dispatch);
@@ -88,6 +89,6 @@ public interface ExecutionActivities {
     }
   }
 
-  record Ending(String org, String executionId, String phase, String outputsJson, String errorCode, String errorMessage,
+  record Ending(String org, String executionId, Phase phase, String outputsJson, String errorCode, String errorMessage,
       String errorNode, List<String> skippedNodes) {}
 }

@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.Phase;
 import com.google.protobuf.Timestamp;
 import dev.meridian.proto.agent.v1.Assignment;
 import dev.meridian.proto.events.v1.ExecutionEvent;
@@ -54,7 +55,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
   }
 
   @Override
-  public void nodeChanged(String org, String executionId, String nodeId, String phase, String reason) {
+  public void nodeChanged(String org, String executionId, String nodeId, Phase phase, String reason) {
     executions.updateNode(org, executionId, nodeId, phase, reason);
   }
 
@@ -72,7 +73,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
       case PlacementPolicy.Placed placed -> placed.clusterId();
       case PlacementPolicy.Wait wait -> {
         if (dispatch.item() == null) {
-          executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "QUEUED", wait.reason());
+          executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), Phase.QUEUED, wait.reason());
         }
         throw ApplicationFailure.newFailure(wait.reason(), "WaitingForCapacity");
       }
@@ -88,7 +89,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
       throw e;
     }
     if (dispatch.item() == null) {
-      executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), "RUNNING",
+      executions.updateNode(dispatch.org(), dispatch.executionId(), dispatch.nodeId(), Phase.RUNNING,
           dispatch.attempt() == 1 ? null : "attempt " + dispatch.attempt());
     }
     if (executions.markStarted(dispatch.org(), dispatch.executionId())) {
@@ -106,7 +107,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
         resources == null ? 0 : resources.milliCpu(), resources == null ? 0 : resources.memoryMiB());
     boolean admitted = admitter.request(entry);
     if (!admitted && admission.nodeId() != null) {
-      executions.updateNode(admission.org(), admission.executionId(), admission.nodeId(), "QUEUED", "waiting for quota");
+      executions.updateNode(admission.org(), admission.executionId(), admission.nodeId(), Phase.QUEUED, "waiting for quota");
     }
     return admitted;
   }
@@ -173,7 +174,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
   @Override
   public void executionEnded(Ending ending) {
     for (String node : ending.skippedNodes()) {
-      executions.updateNode(ending.org(), ending.executionId(), node, "SKIPPED", "an upstream node did not succeed");
+      executions.updateNode(ending.org(), ending.executionId(), node, Phase.SKIPPED, "an upstream node did not succeed");
     }
     int released = transactions.execute(tx -> {
       boolean wasQueued = executions.end(ending.org(), ending.executionId(), ending.phase(), ending.outputsJson(), ending.errorCode(),

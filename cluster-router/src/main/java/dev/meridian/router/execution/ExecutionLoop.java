@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.Phase;
 import dev.meridian.workflow.Limits;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -438,7 +439,7 @@ final class ExecutionLoop implements ExecutionEngine {
   private void begin(NodeRun run) {
     run.stage = Progress.Stage.BEGIN;
     if (stopRunning != null) {
-      report(run, "ABORTED", stopRunning, Result.ABORTED, null);
+      report(run, Phase.ABORTED, stopRunning, Result.ABORTED, null);
       return;
     }
     if (draining) {
@@ -527,13 +528,13 @@ final class ExecutionLoop implements ExecutionEngine {
       run.busy = false;
       String reason = error instanceof ActivityFailure failure && failure.getCause() instanceof ApplicationFailure cause
           ? cause.getOriginalMessage() : error.getMessage();
-      release(run, () -> report(run, "FAILED", reason, Result.FAILED, "node '" + run.node.id() + "' cannot be placed: " + reason));
+      release(run, () -> report(run, Phase.FAILED, reason, Result.FAILED, "node '" + run.node.id() + "' cannot be placed: " + reason));
     });
   }
 
   /** Admitted (or queued) but never dispatched: the reservation goes back and the node ends aborted. */
   private void abortBeforeDispatch(NodeRun run) {
-    release(run, () -> report(run, "ABORTED", stopRunning, Result.ABORTED, null));
+    release(run, () -> report(run, Phase.ABORTED, stopRunning, Result.ABORTED, null));
   }
 
   private void startTimer(NodeRun run, long millis) {
@@ -567,7 +568,7 @@ final class ExecutionLoop implements ExecutionEngine {
         charge(3);
         then(Async.procedure(remote::cancelAttempt, plan.org(), attemptId(run), reason), ignored -> {
           if (stoppedBecause != null) {
-            report(run, "ABORTED", stoppedBecause, Result.ABORTED, null);
+            report(run, Phase.ABORTED, stoppedBecause, Result.ABORTED, null);
           } else {
             decide(run, new AttemptOutcome(attemptId(run), AttemptOutcome.Kind.FAILED, null, null, reason, List.of()));
           }
@@ -585,9 +586,9 @@ final class ExecutionLoop implements ExecutionEngine {
           // An item's outputs wait in the read model for the map to collect them.
           outputs.put(run.node.id(), outcome.outputsJson() == null ? "{}" : outcome.outputsJson());
         }
-        report(run, "SUCCEEDED", null, Result.SUCCEEDED, null);
+        report(run, Phase.SUCCEEDED, null, Result.SUCCEEDED, null);
       }
-      case ABORTED -> report(run, "ABORTED", outcome.reason(), stopRunning != null ? Result.ABORTED : Result.FAILED,
+      case ABORTED -> report(run, Phase.ABORTED, outcome.reason(), stopRunning != null ? Result.ABORTED : Result.FAILED,
           describe(run.node, run.task, run.attempt, outcome));
       case LOST -> retryOrFail(run, outcome, ++run.lost > ExecutionWorkflowImpl.SYSTEM_RETRIES);
       case FAILED -> retryOrFail(run, outcome, ++run.userFailures > run.task.retries());
@@ -596,7 +597,7 @@ final class ExecutionLoop implements ExecutionEngine {
 
   private void retryOrFail(NodeRun run, AttemptOutcome outcome, boolean spent) {
     if (spent) {
-      report(run, "FAILED", outcome.reason(), Result.FAILED, describe(run.node, run.task, run.attempt, outcome));
+      report(run, Phase.FAILED, outcome.reason(), Result.FAILED, describe(run.node, run.task, run.attempt, outcome));
       return;
     }
     byAttempt.remove(attemptId(run));
@@ -608,7 +609,7 @@ final class ExecutionLoop implements ExecutionEngine {
   private enum Result { SUCCEEDED, FAILED, ABORTED }
 
   /** Records the node's phase in the read model, then applies how it finished to the DAG. */
-  private void report(NodeRun run, String phase, String reason, Result result, String error) {
+  private void report(NodeRun run, Phase phase, String reason, Result result, String error) {
     if (run.map != null) {
       itemEnded(run, result, error);
       return;
@@ -621,7 +622,7 @@ final class ExecutionLoop implements ExecutionEngine {
   }
 
   /** Writes a node's phase to the read model; once written, {@code forget} drops its state and the result applies to the DAG. */
-  private void recordPhase(String nodeId, String phase, String reason, Result result, String error, Runnable forget) {
+  private void recordPhase(String nodeId, Phase phase, String reason, Result result, String error, Runnable forget) {
     charge(1);
     then(Async.procedure(local::nodeChanged, plan.org(), plan.executionId(), nodeId, phase, reason), ignored -> {
       forget.run();
@@ -659,7 +660,7 @@ final class ExecutionLoop implements ExecutionEngine {
     for (NodeRun run : List.copyOf(parked)) {
       parked.remove(run);
       if (run.stage == Progress.Stage.BEGIN) {
-        report(run, "ABORTED", reason, Result.ABORTED, null);
+        report(run, Phase.ABORTED, reason, Result.ABORTED, null);
       } else {
         abortBeforeDispatch(run);
       }
@@ -667,7 +668,7 @@ final class ExecutionLoop implements ExecutionEngine {
     for (MapRun map : List.copyOf(maps.values())) {
       if (!map.finishing && map.announced) {
         map.finishing = true;
-        reportMap(map, "ABORTED", reason, Result.ABORTED, null);
+        reportMap(map, Phase.ABORTED, reason, Result.ABORTED, null);
       }
     }
   }
@@ -681,7 +682,7 @@ final class ExecutionLoop implements ExecutionEngine {
     if (map.total() > Limits.MAX_MAP_ITEMS) {
       map.finishing = true;
       String error = "map node '" + node.id() + "' got " + map.total() + " items; a map node runs over at most " + Limits.MAX_MAP_ITEMS;
-      reportMap(map, "FAILED", error, Result.FAILED, error);
+      reportMap(map, Phase.FAILED, error, Result.FAILED, error);
       return;
     }
     charge(1);
@@ -690,7 +691,7 @@ final class ExecutionLoop implements ExecutionEngine {
       if (stopRunning != null) {
         // Stopped while its size was being recorded: stop() left it to this step, so the phases stay in order.
         map.finishing = true;
-        reportMap(map, "ABORTED", stopRunning, Result.ABORTED, null);
+        reportMap(map, Phase.ABORTED, stopRunning, Result.ABORTED, null);
         return;
       }
       mapMayBeDone(map);
@@ -735,7 +736,7 @@ final class ExecutionLoop implements ExecutionEngine {
           map.finishing = true;
           String summary = map.failed.cardinality() + " of " + map.total() + " items failed, more than the " + allowed
               + " that minSuccessRatio " + map.node.map().minSuccessRatio() + " allows";
-          reportMap(map, "FAILED", summary, Result.FAILED, "map node '" + map.node.id() + "' (task " + map.task.name() + ":"
+          reportMap(map, Phase.FAILED, summary, Result.FAILED, "map node '" + map.node.id() + "' (task " + map.task.name() + ":"
               + map.task.version() + "): " + summary + "; the first failure: " + map.firstFailure);
         }
       }
@@ -755,16 +756,16 @@ final class ExecutionLoop implements ExecutionEngine {
     then(Async.function(remote::collectMapOutputs, plan.org(), plan.executionId(), map.node.id(), map.total(),
         DagPlanner.outputNames(map.task)), collected -> {
       outputs.put(map.node.id(), collected);
-      reportMap(map, "SUCCEEDED", reason, Result.SUCCEEDED, null);
+      reportMap(map, Phase.SUCCEEDED, reason, Result.SUCCEEDED, null);
     }, error -> {
       String cause = error instanceof ActivityFailure failure && failure.getCause() instanceof ApplicationFailure application
           ? application.getOriginalMessage() : error.getMessage();
-      reportMap(map, "FAILED", cause, Result.FAILED, "map node '" + map.node.id() + "': " + cause);
+      reportMap(map, Phase.FAILED, cause, Result.FAILED, "map node '" + map.node.id() + "': " + cause);
     });
   }
 
   /** Records the map node's phase, then applies how it finished to the DAG. */
-  private void reportMap(MapRun map, String phase, String reason, Result result, String error) {
+  private void reportMap(MapRun map, Phase phase, String reason, Result result, String error) {
     recordPhase(map.node.id(), phase, reason, result, error, () -> maps.remove(map.node.id()));
   }
 
@@ -776,11 +777,11 @@ final class ExecutionLoop implements ExecutionEngine {
     List<String> skipped = dag.notStarted();
     ExecutionActivities.Ending ending;
     if (terminatedBecause != null) {
-      ending = new ExecutionActivities.Ending(plan.org(), plan.executionId(), "ABORTED", null, "TERMINATED", terminatedBecause, null, skipped);
+      ending = new ExecutionActivities.Ending(plan.org(), plan.executionId(), Phase.ABORTED, null, "TERMINATED", terminatedBecause, null, skipped);
     } else if (failure != null) {
-      ending = new ExecutionActivities.Ending(plan.org(), plan.executionId(), "FAILED", null, "TASK_FAILED", failure, failedNode, skipped);
+      ending = new ExecutionActivities.Ending(plan.org(), plan.executionId(), Phase.FAILED, null, "TASK_FAILED", failure, failedNode, skipped);
     } else {
-      ending = new ExecutionActivities.Ending(plan.org(), plan.executionId(), "SUCCEEDED",
+      ending = new ExecutionActivities.Ending(plan.org(), plan.executionId(), Phase.SUCCEEDED,
           DagPlanner.resolve(plan.outputs(), plan.inputsJson(), outputs), null, null, null, skipped);
     }
     local.executionEnded(ending);

@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.Phase;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -277,20 +278,20 @@ public class ExecutionStore {
     return counts;
   }
 
-  void updateNode(String org, String executionId, String nodeId, String phase, String reason) {
+  void updateNode(String org, String executionId, String nodeId, Phase phase, String reason) {
     jdbc.sql("update nodes set phase = :phase, reason = :reason where org_id = :org and execution_id = :id and node_id = :node")
-        .param("phase", phase).param("reason", reason).param("org", org).param("id", executionId).param("node", nodeId).update();
+        .param("phase", phase.name()).param("reason", reason).param("org", org).param("id", executionId).param("node", nodeId).update();
   }
 
   /** True when the execution ended straight from QUEUED (it never started): it left the queue now. */
-  boolean end(String org, String executionId, String phase, String outputsJson, String errorCode, String errorMessage, String errorNode) {
+  boolean end(String org, String executionId, Phase phase, String outputsJson, String errorCode, String errorMessage, String errorNode) {
     return jdbc.sql("""
         with before as (select phase from executions where org_id = :org and execution_id = :id and ended_at is null for update)
         update executions set phase = :phase, outputs_json = :outputs, error_code = :code, error_message = :message,
                               error_node = :node, ended_at = coalesce(ended_at, now())
          where org_id = :org and execution_id = :id
         returning coalesce((select phase from before) = 'QUEUED', false)
-        """).param("phase", phase).param("outputs", outputsJson).param("code", errorCode).param("message", errorMessage)
+        """).param("phase", phase.name()).param("outputs", outputsJson).param("code", errorCode).param("message", errorMessage)
         .param("node", errorNode).param("org", org).param("id", executionId).query(Boolean.class).optional().orElse(false);
   }
 

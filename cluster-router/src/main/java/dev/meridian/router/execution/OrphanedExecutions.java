@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.Phase;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -51,7 +52,7 @@ class OrphanedExecutions {
         if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
           log.warn("execution {} of org {} has no workflow in Temporal any more; ending it FAILED", row.id(), row.org());
           int released = transactions.execute(tx -> {
-            store.end(row.org(), row.id(), "FAILED", null, "WORKFLOW_LOST",
+            store.end(row.org(), row.id(), Phase.FAILED, null, "WORKFLOW_LOST",
                 "the execution's workflow is gone from Temporal (the local stack's Temporal keeps its state in memory "
                     + "and was restarted); relaunch it", null);
             return ledger.releaseExecution(row.org(), row.id());

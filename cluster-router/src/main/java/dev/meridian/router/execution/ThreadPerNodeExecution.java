@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.Phase;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
@@ -88,14 +89,14 @@ final class ThreadPerNodeExecution implements ExecutionEngine {
       }
     }
     if (terminatedBecause != null) {
-      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), "ABORTED", null,
+      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), Phase.ABORTED, null,
           "TERMINATED", terminatedBecause, null, skipped));
     } else if (failure != null) {
-      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), "FAILED", null,
+      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), Phase.FAILED, null,
           "TASK_FAILED", failure.error(), failure.nodeId(), skipped));
     } else {
       String outputs = DagPlanner.resolve(plan.outputs(), plan.inputsJson(), nodeOutputs);
-      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), "SUCCEEDED", outputs,
+      activities.executionEnded(new ExecutionActivities.Ending(plan.org(), plan.executionId(), Phase.SUCCEEDED, outputs,
           null, null, null, skipped));
     }
   }
@@ -109,16 +110,16 @@ final class ThreadPerNodeExecution implements ExecutionEngine {
           node.id(), attempt, node.task(), inputs, plan.clusterLabels(), attempt == 1 ? readyAt : Workflow.currentTimeMillis());
       String attemptId = dispatch.attemptId();
       if (stopRunning != null) {
-        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", stopRunning);
+        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), Phase.ABORTED, stopRunning);
         return new NodeResult(node.id(), false, true, stopRunning);
       }
       // Version 1 drops this activity: dispatch records RUNNING itself. Histories from before keep it.
       if (Workflow.getVersion("dispatch-records-running", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
-        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "RUNNING", attempt == 1 ? null : "attempt " + attempt);
+        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), Phase.RUNNING, attempt == 1 ? null : "attempt " + attempt);
       }
       if (admission && !admit(ExecutionActivities.Admission.task(dispatch, plan.priority(), readyAt), () -> stopRunning != null)) {
         activities.releaseAdmission(plan.org(), attemptId);
-        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", stopRunning);
+        activities.nodeChanged(plan.org(), plan.executionId(), node.id(), Phase.ABORTED, stopRunning);
         return new NodeResult(node.id(), false, true, stopRunning);
       }
       try {
@@ -126,7 +127,7 @@ final class ThreadPerNodeExecution implements ExecutionEngine {
       } catch (ActivityFailure failure) {
         if (failure.getCause() instanceof ApplicationFailure cause && ExecutionActivities.UNPLACEABLE.equals(cause.getType())) {
           releaseAdmission(plan, attemptId);
-          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", cause.getOriginalMessage());
+          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), Phase.FAILED, cause.getOriginalMessage());
           return new NodeResult(node.id(), false, false, "node '" + node.id() + "' cannot be placed: " + cause.getOriginalMessage());
         }
         throw failure;
@@ -145,7 +146,7 @@ final class ThreadPerNodeExecution implements ExecutionEngine {
         String reason = ended ? stopRunning : "no result within the task's timeout";
         activities.cancelAttempt(plan.org(), attemptId, reason);
         if (ended) {
-          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", reason);
+          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), Phase.ABORTED, reason);
           return new NodeResult(node.id(), false, true, reason);
         }
         outcome = new AttemptOutcome(attemptId, AttemptOutcome.Kind.FAILED, null, null, reason, List.of());
@@ -153,22 +154,22 @@ final class ThreadPerNodeExecution implements ExecutionEngine {
       switch (outcome.kind()) {
         case SUCCEEDED -> {
           nodeOutputs.put(node.id(), outcome.outputsJson() == null ? "{}" : outcome.outputsJson());
-          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "SUCCEEDED", null);
+          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), Phase.SUCCEEDED, null);
           return new NodeResult(node.id(), true, false, null);
         }
         case ABORTED -> {
-          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "ABORTED", outcome.reason());
+          activities.nodeChanged(plan.org(), plan.executionId(), node.id(), Phase.ABORTED, outcome.reason());
           return new NodeResult(node.id(), false, stopRunning != null, ExecutionLoop.describe(node, node.task(), attempt, outcome));
         }
         case LOST -> {
           if (++lost > SYSTEM_RETRIES) {
-            activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", outcome.reason());
+            activities.nodeChanged(plan.org(), plan.executionId(), node.id(), Phase.FAILED, outcome.reason());
             return new NodeResult(node.id(), false, false, ExecutionLoop.describe(node, node.task(), attempt, outcome));
           }
         }
         case FAILED -> {
           if (++userFailures > node.task().retries()) {
-            activities.nodeChanged(plan.org(), plan.executionId(), node.id(), "FAILED", outcome.reason());
+            activities.nodeChanged(plan.org(), plan.executionId(), node.id(), Phase.FAILED, outcome.reason());
             return new NodeResult(node.id(), false, false, ExecutionLoop.describe(node, node.task(), attempt, outcome));
           }
         }

@@ -51,7 +51,7 @@ class ExecutionWorkflowTest {
         throw io.temporal.failure.ApplicationFailure.newFailure("not in the read model yet", "NotYetVisible");
       }
     }
-    @Override public void nodeChanged(String org, String executionId, String nodeId, String phase, String reason) {
+    @Override public void nodeChanged(String org, String executionId, String nodeId, dev.meridian.workflow.Phase phase, String reason) {
       calls.add(nodeId + ":" + phase);
     }
     @Override public void dispatch(Dispatch dispatch) {
