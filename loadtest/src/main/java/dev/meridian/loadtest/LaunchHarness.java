@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * p50/p99 of the {@code POST} and of created → RUNNING; against, in the same run, raw Temporal
  * workflow starts per second and {@code GET} of one execution per second.
  *
- * <p>{@code java -cp ... dev.meridian.loadtest.LaunchHarness [orgs=1,10,100] [launches=1000] [jvm=THROUGHPUT|STARTUP]}
+ * <p>{@code java -cp ... dev.meridian.loadtest.LaunchHarness [orgs=1,10,100] [launches=1000] [jvm=THROUGHPUT|STARTUP] [routers=1]}
+ * (with several routers the gateway spreads launches over them and the agents are spread evenly)
  */
 public final class LaunchHarness {
 
@@ -44,11 +45,12 @@ public final class LaunchHarness {
     int[] levels = args.length > 0 ? Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {1, 10, 100};
     int launches = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
     LocalStack.ServiceJvm jvm = args.length > 2 ? LocalStack.ServiceJvm.valueOf(args[2]) : LocalStack.ServiceJvm.THROUGHPUT;
+    int routerCount = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     Path home = Files.createTempDirectory("meridian-launch-");
     try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, LoadHarness.repository(), LocalStack.Layout.free(), false,
-        Duration.ofMinutes(2), jvm))) {
+        Duration.ofMinutes(2), jvm, routerCount))) {
       double temporalStarts = LoadHarness.temporalStartRate(stack, 2000);
-      ManagedChannel router = stack.agentChannel();
+      List<ManagedChannel> routers = stack.agentChannels();
       var scheduler = Executors.newScheduledThreadPool(2);
       Map<String, Object> settings = new java.util.HashMap<>(stack.infrastructure().kafka().clientProperties(dev.meridian.testkit.KafkaBroker.ADMIN));
       settings.putAll(Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5));
@@ -65,7 +67,7 @@ public final class LaunchHarness {
             tokens.add(LoadHarness.check(api.post("/api/v1/orgs/" + slug + "/clusters", Map.of("name", "sim", "labels", Map.of("pool", "bench"))), 201)
                 .body().get("token").asString());
           }
-          try (var fleet = new EmbeddedAgents(tokens, router, stack.agentEndpointTarget(), producer, scheduler, Duration.ofSeconds(30),
+          try (var fleet = new EmbeddedAgents(tokens, routers, stack.agentEndpointTarget(), producer, scheduler, Duration.ofSeconds(30),
               assignment -> { })) {
             for (Org org : orgs) {
               LoadHarness.awaitConnected(org.api(), org.scope().split("/")[4], 1);
@@ -87,10 +89,10 @@ public final class LaunchHarness {
           }
         }
       } finally {
-        router.shutdownNow();
+        routers.forEach(ManagedChannel::shutdownNow);
         scheduler.shutdownNow();
       }
-      System.out.println(report(results, temporalStarts, gets) + "Services' JVM: " + jvm + " " + jvm.flags() + "\n");
+      System.out.println(report(results, temporalStarts, gets) + "Services' JVM: " + jvm + " " + jvm.flags() + "; routers: " + routerCount + "\n");
     }
   }
 

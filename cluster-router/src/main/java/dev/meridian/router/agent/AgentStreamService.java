@@ -39,10 +39,12 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
   private final EventKeys keys;
   private final AgentProperties properties;
   private final RouterPeers peers;
+  private final Fleet fleet;
 
   AgentStreamService(ConnectedAgents agents, ClusterStore clusters, AttemptStore attempts, TaskEventPublisher events,
-      EventKeys keys, AgentProperties properties, RouterPeers peers) {
+      EventKeys keys, AgentProperties properties, RouterPeers peers, Fleet fleet) {
     this.peers = peers;
+    this.fleet = fleet;
     this.agents = agents;
     this.clusters = clusters;
     this.attempts = attempts;
@@ -108,7 +110,7 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
         }
         EventKeys.Key key = keys.issue(row.id());
         agents.connected(connection);
-        agents.takeOver(row.id(), previousOwner);
+        fleet.takeOver(row.id(), previousOwner);
         Set<String> stillOurs = attempts.openAmong(row.id(), known);
         for (String attemptId : known) {
           if (!stillOurs.contains(attemptId)) {

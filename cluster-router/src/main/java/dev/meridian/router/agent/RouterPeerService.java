@@ -38,27 +38,27 @@ class RouterPeerService extends RouterPeersGrpc.RouterPeersImplBase {
       response.onError(Status.INVALID_ARGUMENT.withDescription("at most " + MAX_CLUSTERS_PER_CALL + " clusters per call").asRuntimeException());
       return;
     }
-    response.onNext(PeerViewsResponse.newBuilder().addAllClusters(agents.localViews(request.getClusterIdsList())).build());
+    response.onNext(PeerViewsResponse.newBuilder().addAllClusters(agents.views(request.getClusterIdsList())).build());
     response.onCompleted();
   }
 
   @Override
   public void reserve(PeerReserveRequest request, StreamObserver<PeerReserveResponse> response) {
-    boolean reserved = agents.localReserve(request.getClusterId(), request.getAttemptId(), ConnectedAgents.fromProto(request.getRequest()));
+    boolean reserved = agents.reserve(request.getClusterId(), request.getAttemptId(), RouterPeers.fromProto(request.getRequest()));
     response.onNext(PeerReserveResponse.newBuilder().setReserved(reserved).build());
     response.onCompleted();
   }
 
   @Override
   public void release(PeerAttemptRequest request, StreamObserver<PeerEmpty> response) {
-    agents.localRelease(request.getClusterId(), request.getAttemptId());
+    agents.release(request.getClusterId(), request.getAttemptId());
     done(response);
   }
 
   @Override
   public void assign(PeerAssignRequest request, StreamObserver<PeerEmpty> response) {
     try {
-      agents.localAssign(request.getClusterId(), request.getAssignment());
+      agents.assign(request.getClusterId(), request.getAssignment());
     } catch (IllegalStateException e) {
       response.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
       return;
@@ -68,14 +68,14 @@ class RouterPeerService extends RouterPeersGrpc.RouterPeersImplBase {
 
   @Override
   public void cancel(PeerAttemptRequest request, StreamObserver<PeerEmpty> response) {
-    agents.localCancel(request.getClusterId(), request.getAttemptId(), request.getReason());
+    agents.cancel(request.getClusterId(), request.getAttemptId(), request.getReason());
     done(response);
   }
 
   @Override
   public void disconnect(PeerDisconnectRequest request, StreamObserver<PeerEmpty> response) {
     keys.forget(request.getClusterId());
-    agents.localDisconnect(request.getClusterId(), Status.ABORTED.withDescription(request.getReason()));
+    agents.disconnect(request.getClusterId(), Status.ABORTED.withDescription(request.getReason()));
     done(response);
   }
 

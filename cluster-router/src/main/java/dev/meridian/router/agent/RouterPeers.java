@@ -3,6 +3,8 @@ package dev.meridian.router.agent;
 import dev.meridian.identity.ServiceChannels;
 import dev.meridian.identity.ServiceTls;
 import dev.meridian.proto.router.v1.RouterPeersGrpc;
+import dev.meridian.router.placement.Capacity;
+import dev.meridian.workflow.ResourceRequest;
 import io.grpc.ManagedChannel;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
@@ -101,6 +103,24 @@ public class RouterPeers {
     return jdbc.sql("select router_id, peer_target from routers where router_id <> :me and heard_at > now() - make_interval(secs => :gone)")
         .param("me", routerId).param("gone", GONE_AFTER.toSeconds())
         .query((rs, row) -> new Peer(rs.getString(1), rs.getString(2))).list();
+  }
+
+  static dev.meridian.proto.agent.v1.Capacity toProto(Capacity capacity) {
+    return dev.meridian.proto.agent.v1.Capacity.newBuilder().setMilliCpu(capacity.milliCpu()).setMemoryMib(capacity.memoryMiB())
+        .putAllGpus(capacity.gpus()).build();
+  }
+
+  static dev.meridian.proto.agent.v1.Resources toProto(ResourceRequest request) {
+    var resources = dev.meridian.proto.agent.v1.Resources.newBuilder().setMilliCpu(request.milliCpu()).setMemoryMib(request.memoryMiB())
+        .setGpus(request.gpus());
+    if (request.gpuType() != null) {
+      resources.setGpuType(request.gpuType());
+    }
+    return resources.build();
+  }
+
+  static ResourceRequest fromProto(dev.meridian.proto.agent.v1.Resources resources) {
+    return new ResourceRequest(resources.getMilliCpu(), resources.getMemoryMib(), resources.getGpus(), resources.getGpuType());
   }
 
   RouterPeersGrpc.RouterPeersBlockingStub stub(Peer peer) {

@@ -11,7 +11,7 @@ import dev.meridian.proto.router.v1.RegisterClusterRequest;
 import dev.meridian.proto.router.v1.RegisteredCluster;
 import dev.meridian.proto.router.v1.SetCordonedRequest;
 import dev.meridian.router.agent.AgentProperties;
-import dev.meridian.router.agent.ConnectedAgents;
+import dev.meridian.router.agent.Fleet;
 import dev.meridian.router.placement.ClusterView;
 import dev.meridian.router.events.AttemptStore;
 import dev.meridian.router.events.EventKeys;
@@ -30,18 +30,18 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
   private static final Logger log = LoggerFactory.getLogger(ClusterRegistryService.class);
 
   private final ClusterStore clusters;
-  private final ConnectedAgents liveness;
+  private final Fleet fleet;
   private final AttemptStore attempts;
   private final EventKeys keys;
   private final AgentProperties properties;
 
   private final ClusterPrincipals principals;
 
-  ClusterRegistryService(ClusterStore clusters, ConnectedAgents liveness, AttemptStore attempts, EventKeys keys,
+  ClusterRegistryService(ClusterStore clusters, Fleet fleet, AttemptStore attempts, EventKeys keys,
       AgentProperties properties, ClusterPrincipals principals) {
     this.principals = principals;
     this.clusters = clusters;
-    this.liveness = liveness;
+    this.fleet = fleet;
     this.attempts = attempts;
     this.keys = keys;
     this.properties = properties;
@@ -70,7 +70,7 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
       response.onError(Status.ALREADY_EXISTS.withDescription("the org already has a cluster named '" + request.getName() + "'").asRuntimeException());
       return;
     }
-    liveness.invalidate(request.getOrg());
+    fleet.invalidate(request.getOrg());
     log.info("registered cluster {} ({}) of org {}", request.getName(), registered.get().id(), request.getOrg());
     response.onNext(RegisteredCluster.newBuilder().setCluster(toProto(registered.get())).setToken(token)
         .setKafkaUsername(ClusterCredentials.kafkaUsername(token)).build());
@@ -81,7 +81,7 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
   public void listClusters(ListClustersRequest request, StreamObserver<ListClustersResponse> response) {
     var list = ListClustersResponse.newBuilder();
     java.util.Map<String, ClusterView> live = new java.util.HashMap<>();
-    liveness.views(request.getOrg()).forEach(view -> live.put(view.id(), view));
+    fleet.views(request.getOrg()).forEach(view -> live.put(view.id(), view));
     clusters.list(request.getOrg()).forEach(row -> list.addItems(toProto(row, java.util.Optional.ofNullable(live.get(row.id())))));
     response.onNext(list.build());
     response.onCompleted();
@@ -93,7 +93,7 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
       response.onError(notFound(request.getId()));
       return;
     }
-    liveness.invalidate(request.getOrg());
+    fleet.invalidate(request.getOrg());
     response.onNext(toProto(clusters.find(request.getOrg(), request.getId()).orElseThrow()));
     response.onCompleted();
   }
@@ -121,16 +121,16 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
       return;
     }
     clusters.delete(request.getOrg(), request.getId());
-    liveness.invalidate(request.getOrg());
+    fleet.invalidate(request.getOrg());
     keys.revokeAll(request.getId());
-    liveness.disconnect(request.getId());
+    fleet.disconnect(request.getId());
     log.info("deleted cluster {} of org {} ({} running attempts fail over)", row.get().name(), request.getOrg(), running);
     response.onNext(deleted);
     response.onCompleted();
   }
 
   private Cluster toProto(ClusterStore.ClusterRow row) {
-    return toProto(row, liveness.views(row.org()).stream().filter(view -> view.id().equals(row.id())).findFirst());
+    return toProto(row, fleet.views(row.org()).stream().filter(view -> view.id().equals(row.id())).findFirst());
   }
 
   /** {@code live}: the cluster as placement sees it, whichever router holds its agent's stream. */
@@ -142,7 +142,7 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
         .setStatus(status(row, connected)).setCreatedAt(timestamp(row.createdAt()))
         .setRunningAttempts(attempts.openOn(row.id()).size());
     if (row.agentVersion() != null) cluster.setAgentVersion(row.agentVersion());
-    liveness.lastHeard(row.id()).or(() -> java.util.Optional.ofNullable(row.lastSeenAt()))
+    fleet.lastHeard(row.id()).or(() -> java.util.Optional.ofNullable(row.lastSeenAt()))
         .ifPresent(at -> cluster.setLastHeartbeatAt(timestamp(at)));
     if (row.capacity() != null) cluster.setCapacity(toProto(row.capacity()));
     live.filter(view -> view.connected() && view.free() != null)

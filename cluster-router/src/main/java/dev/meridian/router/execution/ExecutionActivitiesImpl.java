@@ -5,7 +5,7 @@ import com.google.protobuf.Timestamp;
 import dev.meridian.proto.agent.v1.Assignment;
 import dev.meridian.proto.events.v1.ExecutionEvent;
 import dev.meridian.proto.events.v1.ExecutionPhase;
-import dev.meridian.router.agent.ConnectedAgents;
+import dev.meridian.router.agent.Fleet;
 import dev.meridian.router.events.AttemptStore;
 import dev.meridian.router.events.TaskEventPublisher;
 import io.temporal.failure.ApplicationFailure;
@@ -26,18 +26,18 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
 
   private final ExecutionStore executions;
   private final AttemptStore attempts;
-  private final ConnectedAgents agents;
+  private final Fleet fleet;
   private final TaskEventPublisher events;
   private final Admitter admitter;
   private final AdmissionLedger ledger;
   private final QueueDrain drain;
   private final TransactionTemplate transactions;
 
-  ExecutionActivitiesImpl(ExecutionStore executions, AttemptStore attempts, ConnectedAgents agents, TaskEventPublisher events,
+  ExecutionActivitiesImpl(ExecutionStore executions, AttemptStore attempts, Fleet fleet, TaskEventPublisher events,
       Admitter admitter, AdmissionLedger ledger, QueueDrain drain, TransactionTemplate transactions) {
     this.executions = executions;
     this.attempts = attempts;
-    this.agents = agents;
+    this.fleet = fleet;
     this.events = events;
     this.admitter = admitter;
     this.ledger = ledger;
@@ -67,7 +67,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
   @Override
   public void dispatch(Dispatch dispatch) {
     Plan.Task task = dispatch.task();
-    var decision = agents.place(dispatch.org(), dispatch.attemptId(), task.resources(), dispatch.clusterLabels(),
+    var decision = fleet.place(dispatch.org(), dispatch.attemptId(), task.resources(), dispatch.clusterLabels(),
         Set.copyOf(attempts.clustersOf(dispatch.org(), dispatch.executionId())));
     String cluster = switch (decision) {
       case PlacementPolicy.Placed placed -> placed.clusterId();
@@ -83,9 +83,9 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
     attempts.recordAssigned(dispatch.org(), dispatch.attemptId(), dispatch.executionId(), dispatch.nodeId(),
         dispatch.attempt(), cluster, dispatch.mapNode(), dispatch.item());
     try {
-      agents.assign(cluster, assignment(dispatch, task));
+      fleet.assign(cluster, assignment(dispatch, task));
     } catch (RuntimeException e) {
-      agents.release(cluster, dispatch.attemptId());
+      fleet.release(cluster, dispatch.attemptId());
       throw e;
     }
     if (dispatch.item() == null) {
@@ -148,7 +148,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
 
   @Override
   public void cancelAttempt(String org, String attemptId, String reason) {
-    attempts.clusterOf(org, attemptId).ifPresent(cluster -> agents.cancel(cluster, attemptId, reason));
+    attempts.clusterOf(org, attemptId).ifPresent(cluster -> fleet.cancel(cluster, attemptId, reason));
   }
 
   @Override

@@ -2,7 +2,7 @@ package dev.meridian.router.execution;
 
 import dev.meridian.router.admission.QueueDrain;
 import dev.meridian.router.admission.QuotaCache;
-import dev.meridian.router.agent.ConnectedAgents;
+import dev.meridian.router.agent.Fleet;
 import dev.meridian.router.placement.ClusterView;
 import dev.meridian.router.placement.PlacementPolicy;
 import dev.meridian.tenancy.TenantContext;
@@ -55,9 +55,9 @@ class Launches {
   private final QueueDrain drain;
 
   @Autowired
-  Launches(ExecutionStore store, TransactionTemplate transactions, PendingStarts pending, ConnectedAgents agents, QuotaCache quotas,
+  Launches(ExecutionStore store, TransactionTemplate transactions, PendingStarts pending, Fleet fleet, QuotaCache quotas,
       QueueDrain drain) {
-    this(store, transactions, pending, agents::views, quotas::of, drain);
+    this(store, transactions, pending, fleet::views, quotas::of, drain);
   }
 
   /** {@code clusters}: the org's clusters as placement sees them; {@code quotas} may throw {@link QuotaCache.Unavailable}. */

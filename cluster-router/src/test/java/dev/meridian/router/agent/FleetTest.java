@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * Placement without a global lock: concurrent placements never take more than a cluster has, also
  * when the cluster's stream is held by another router (peers talk real gRPC, in process).
  */
-class ConnectedAgentsTest {
+class FleetTest {
 
   private static final AgentProperties PROPERTIES = new AgentProperties(null, null, null, null, null, null, null);
   private static final Capacity EIGHT_GPUS = new Capacity(64_000, 65_536, Map.of("nvidia-h100", 8));
@@ -120,20 +120,22 @@ class ConnectedAgentsTest {
 
   @Test
   void sixtyFourConcurrentPlacementsOnEightGpusPlaceExactlyEight() throws Exception {
-    ConnectedAgents agents = new ConnectedAgents(registryWith("c1"), PROPERTIES, alone(), new SimpleMeterRegistry());
-    agents.connected(new ConnectedAgents.Connection("c1", "acme", "gpu", EIGHT_GPUS, Map.of(), nowhere()));
+    ConnectedAgents streams = new ConnectedAgents(PROPERTIES);
+    streams.connected(new ConnectedAgents.Connection("c1", "acme", "gpu", EIGHT_GPUS, Map.of(), nowhere()));
+    Fleet fleet = new Fleet(streams, registryWith("c1"), PROPERTIES, alone(), new SimpleMeterRegistry());
 
-    List<PlacementPolicy.Decision> made = placeConcurrently(agents, 64);
+    List<PlacementPolicy.Decision> made = placeConcurrently(fleet, 64);
 
     assertThat(made.stream().filter(PlacementPolicy.Placed.class::isInstance)).hasSize(8);
     assertThat(made.stream().filter(PlacementPolicy.Wait.class::isInstance)).hasSize(56);
-    assertThat(agents.views("acme")).singleElement().satisfies(view -> assertThat(view.free().gpus()).containsEntry("nvidia-h100", 0));
+    assertThat(fleet.views("acme")).singleElement().satisfies(view -> assertThat(view.free().gpus()).containsEntry("nvidia-h100", 0));
   }
 
   @Test
   void placementsOnAClusterAnotherRouterHoldsGoThroughThatRouterAndTakeExactlyWhatItHas() throws Exception {
     String server = InProcessServerBuilder.generateName();
-    ConnectedAgents r2 = new ConnectedAgents(registryWith("c1"), PROPERTIES, alone(), new SimpleMeterRegistry());
+    ConnectedAgents r2 = new ConnectedAgents(PROPERTIES);
+    Fleet r2Fleet = new Fleet(r2, registryWith("c1"), PROPERTIES, alone(), new SimpleMeterRegistry());
     List<String> assigned = new CopyOnWriteArrayList<>();
     AtomicReference<ConnectedAgents.Connection> stream = new AtomicReference<>();
     stream.set(new ConnectedAgents.Connection("c1", "acme", "gpu", EIGHT_GPUS, Map.of("zone", "a"), acknowledging(stream, assigned)));
@@ -145,7 +147,7 @@ class ConnectedAgentsTest {
     ManagedChannel channel = InProcessChannelBuilder.forName(server).directExecutor().build();
     try {
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
-      ConnectedAgents r1 = new ConnectedAgents(registryWith("c1"), PROPERTIES, besides(channel), meters);
+      Fleet r1 = new Fleet(new ConnectedAgents(PROPERTIES), registryWith("c1"), PROPERTIES, besides(channel), meters);
 
       assertThat(r1.views("acme")).singleElement().satisfies(view -> {
         assertThat(view.connected()).isTrue();
@@ -154,7 +156,7 @@ class ConnectedAgentsTest {
       });
       List<PlacementPolicy.Decision> made = placeConcurrently(r1, 64);
       assertThat(made.stream().filter(PlacementPolicy.Placed.class::isInstance)).hasSize(8);
-      assertThat(r2.views("acme")).singleElement().satisfies(view -> assertThat(view.free().gpus()).containsEntry("nvidia-h100", 0));
+      assertThat(r2Fleet.views("acme")).singleElement().satisfies(view -> assertThat(view.free().gpus()).containsEntry("nvidia-h100", 0));
 
       r1.assign("c1", Assignment.newBuilder().setAttemptId("x/n0/1").build());
       assertThat(assigned).containsExactly("x/n0/1");
@@ -168,7 +170,7 @@ class ConnectedAgentsTest {
     }
   }
 
-  private static List<PlacementPolicy.Decision> placeConcurrently(ConnectedAgents agents, int count) throws Exception {
+  private static List<PlacementPolicy.Decision> placeConcurrently(Fleet fleet, int count) throws Exception {
 
     List<Future<PlacementPolicy.Decision>> decisions = new ArrayList<>();
     CountDownLatch gate = new CountDownLatch(1);
@@ -177,7 +179,7 @@ class ConnectedAgentsTest {
         String attempt = "x/n" + i + "/1";
         decisions.add(placements.submit(() -> {
           gate.await();
-          return agents.place("acme", attempt, ONE_GPU, Map.of(), Set.of());
+          return fleet.place("acme", attempt, ONE_GPU, Map.of(), Set.of());
         }));
       }
       gate.countDown();
