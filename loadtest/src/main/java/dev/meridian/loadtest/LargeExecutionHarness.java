@@ -78,23 +78,26 @@ public final class LargeExecutionHarness {
             LoadHarness.awaitConnected(api, org, 2);
             if (fanOut > 0) {
               LoadHarness.check(api.post(scope + "/workflows", Tasks.fanOut("wide", fanOut)), 201);
+              onlyOn(api, scope, "wide", "short");
               runs.add(runOne(stack, api, scope, temporal, "static fan-out of " + fanOut + " nodes", fanOut,
-                  Map.of("workflow", Map.of("name", "wide", "version", "1"))));
+                  Map.of("launchPlan", Map.of("name", "wide", "version", "1"))));
             }
             if (mapItems > 0) {
               LoadHarness.check(api.post(scope + "/workflows", Tasks.map("sweep")), 201);
+              onlyOn(api, scope, "sweep", "short");
               List<Integer> xs = new ArrayList<>(mapItems);
               for (int i = 0; i < mapItems; i++) {
                 xs.add(i);
               }
               runs.add(runOne(stack, api, scope, temporal, "map over " + mapItems + " items", mapItems,
-                  Map.of("workflow", Map.of("name", "sweep", "version", "1"), "inputs", Map.of("xs", xs))));
+                  Map.of("launchPlan", Map.of("name", "sweep", "version", "1"), "inputs", Map.of("xs", xs))));
             }
           }
         }
         report.append(table(runs));
         if (inFlight > 0) {
           List<String> tokens = clusters(api, org, "long", 4);
+          onlyOn(api, scope, "one", "long");
           try (var fleet = new EmbeddedAgents(tokens, router, stack.agentEndpointTarget(), producer, scheduler, Duration.ofHours(2), a -> { })) {
             // The short-task clusters stay registered (disconnected) when the first parts ran.
             LoadHarness.awaitConnected(api, org, tokens.size());
@@ -125,12 +128,20 @@ public final class LargeExecutionHarness {
     return scope;
   }
 
+  /** {@code count} clusters labelled {@code pool=<name>}: the harness's simulated agents, apart from the stack's shared {@code local}. */
   private static List<String> clusters(MeridianClient api, String org, String name, int count) {
     List<String> tokens = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      tokens.add(LoadHarness.check(api.post("/api/v1/orgs/" + org + "/clusters", Map.of("name", name + i)), 201).body().get("token").asString());
+      tokens.add(LoadHarness.check(api.post("/api/v1/orgs/" + org + "/clusters", Map.of("name", name + i, "labels", Map.of("pool", name))), 201)
+          .body().get("token").asString());
     }
     return tokens;
+  }
+
+  /** A launch plan named after {@code workflow} that runs it on the clusters of {@code pool} only. */
+  private static void onlyOn(MeridianClient api, String scope, String workflow, String pool) {
+    LoadHarness.check(api.post(scope + "/launch-plans", Map.of("name", workflow, "version", "1",
+        "workflow", Map.of("name", workflow, "version", "1"), "overrides", Map.of("clusterLabels", Map.of("pool", pool)))), 201);
   }
 
   /** Launches one execution, waits for it to succeed, sampling the router's heap after a full GC every 30 s. */
@@ -203,7 +214,7 @@ public final class LargeExecutionHarness {
   }
 
   private static long[] launch(MeridianClient api, String scope, int count) throws InterruptedException {
-    return timed(count, () -> LoadHarness.check(api.post(scope + "/executions", Map.of("workflow", Map.of("name", "one", "version", "1"))), 201));
+    return timed(count, () -> LoadHarness.check(api.post(scope + "/executions", Map.of("launchPlan", Map.of("name", "one", "version", "1"))), 201));
   }
 
   /** Runs {@code call} {@code count} times on the client threads; the sorted latencies in ms. */

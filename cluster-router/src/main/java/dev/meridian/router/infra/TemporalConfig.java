@@ -50,6 +50,12 @@ class TemporalConfig {
         // Temporal's test server never times out a dead worker's sticky queue: without this a
         // workflow hangs forever after its worker crashed.
         .setStickyQueueScheduleToStartTimeout(Duration.ZERO)
+        // The deadlock detector fails a workflow task whose code holds the thread for over 1 s by
+        // default. On a host starved of CPU (10,000 launches at once on two cores) an execution's
+        // first task took that long without any blocking in it; the failed task was never retried
+        // and 29 of 10,000 executions sat QUEUED (the stall watchdog flagged them). Our workflow
+        // code never blocks, so only a much longer hold means a bug.
+        .setDefaultDeadlockDetectionTimeout(Duration.ofSeconds(10).toMillis())
         .setMaxConcurrentWorkflowTaskExecutionSize(sizes.concurrentWorkflowTasks())
         .setMaxConcurrentActivityExecutionSize(sizes.concurrentActivities())
         .setMaxConcurrentLocalActivityExecutionSize(sizes.concurrentLocalActivities())
