@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.Binding;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -35,26 +36,23 @@ final class DagPlanner {
 
   static Set<String> upstream(Plan.Node node) {
     return node.inputs().values().stream()
-        .filter(binding -> binding.fromNode() != null)
-        .map(Plan.Binding::fromNode)
+        .flatMap(binding -> binding instanceof Binding.FromNode fromNode ? java.util.stream.Stream.of(fromNode.node()) : java.util.stream.Stream.empty())
         .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
   }
 
   /** The JSON object of a node's inputs (or the workflow's outputs), resolved from its bindings. */
-  static String resolve(Map<String, Plan.Binding> bindings, String workflowInputsJson, Map<String, String> nodeOutputsJson) {
+  static String resolve(Map<String, Binding> bindings, String workflowInputsJson, Map<String, String> nodeOutputsJson) {
     JsonNode workflowInputs = JSON.readTree(workflowInputsJson == null || workflowInputsJson.isBlank() ? "{}" : workflowInputsJson);
     ObjectNode resolved = JSON.createObjectNode();
     for (var entry : new java.util.TreeMap<>(bindings).entrySet()) {
-      Plan.Binding binding = entry.getValue();
-      JsonNode value;
-      if (binding.fromInput() != null) {
-        value = workflowInputs.get(binding.fromInput());
-      } else if (binding.fromNode() != null) {
-        String outputs = nodeOutputsJson.get(binding.fromNode());
-        value = outputs == null ? null : JSON.readTree(outputs).get(binding.output());
-      } else {
-        value = JSON.readTree(binding.valueJson());
-      }
+      JsonNode value = switch (entry.getValue()) {
+        case Binding.FromInput input -> workflowInputs.get(input.input());
+        case Binding.FromNode node -> {
+          String outputs = nodeOutputsJson.get(node.node());
+          yield outputs == null ? null : JSON.readTree(outputs).get(node.output());
+        }
+        case Binding.Literal literal -> JSON.readTree(literal.json());
+      };
       if (value != null) {
         resolved.set(entry.getKey(), value);
       }

@@ -430,7 +430,7 @@ final class ExecutionLoop implements ExecutionEngine {
   }
 
   private boolean readByExecutionOutputs(String node) {
-    return plan.outputs().values().stream().anyMatch(binding -> node.equals(binding.fromNode()));
+    return plan.outputs().values().stream().anyMatch(binding -> binding instanceof dev.meridian.workflow.Binding.FromNode from && from.node().equals(node));
   }
 
   // ---- one node ----

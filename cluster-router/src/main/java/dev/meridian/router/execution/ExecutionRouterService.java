@@ -217,12 +217,12 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
         plan.getMaxParallelism(), inputsJson, plan.getClusterLabelsMap(), priority, tasks);
   }
 
-  private static Map<String, Plan.Binding> bindings(Map<String, Binding> bindings) {
-    Map<String, Plan.Binding> converted = new HashMap<>();
+  private static Map<String, dev.meridian.workflow.Binding> bindings(Map<String, Binding> bindings) {
+    Map<String, dev.meridian.workflow.Binding> converted = new HashMap<>();
     bindings.forEach((name, binding) -> converted.put(name, switch (binding.getSourceCase()) {
-      case FROM_INPUT -> Plan.Binding.input(binding.getFromInput());
-      case FROM_NODE -> Plan.Binding.node(binding.getFromNode().getNode(), binding.getFromNode().getOutput());
-      case VALUE_JSON -> Plan.Binding.literal(binding.getValueJson());
+      case FROM_INPUT -> new dev.meridian.workflow.Binding.FromInput(binding.getFromInput());
+      case FROM_NODE -> new dev.meridian.workflow.Binding.FromNode(binding.getFromNode().getNode(), binding.getFromNode().getOutput());
+      case VALUE_JSON -> new dev.meridian.workflow.Binding.Literal(binding.getValueJson());
       case SOURCE_NOT_SET -> throw Status.INVALID_ARGUMENT.withDescription("binding '" + name + "' has no source").asRuntimeException();
     }));
     return converted;

@@ -3,6 +3,7 @@ package dev.meridian.router.execution;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import dev.meridian.workflow.Binding;
 import dev.meridian.workflow.MapTask;
 import dev.meridian.workflow.ResourceRequest;
 
@@ -70,21 +71,6 @@ public record Plan(
       args = List.copyOf(args);
       env = Map.copyOf(env);
       resources = resources == null ? ResourceRequest.DEFAULT : resources;
-    }
-  }
-
-  /** Exactly one of: a workflow input, a node output, a JSON literal. */
-  public record Binding(String fromInput, String fromNode, String output, String valueJson) {
-    public static Binding input(String name) {
-      return new Binding(name, null, null, null);
-    }
-
-    public static Binding node(String node, String output) {
-      return new Binding(null, node, output, null);
-    }
-
-    public static Binding literal(String json) {
-      return new Binding(null, null, null, json);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.meridian.router.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meridian.workflow.Binding;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -9,16 +10,16 @@ import org.junit.jupiter.api.Test;
 
 class DagPlannerTest {
 
-  private static Plan.Node node(String id, Map<String, Plan.Binding> inputs) {
+  private static Plan.Node node(String id, Map<String, Binding> inputs) {
     return new Plan.Node(id, new Plan.Task("t", "1", "busybox", List.of("true"), List.of(), Map.of(), "{}", 0, 0, null), inputs);
   }
 
   private static final Plan DIAMOND = new Plan("acme", "p", "development", "x1", List.of(
-      node("top", Map.of("x", Plan.Binding.input("n"))),
-      node("left", Map.of("x", Plan.Binding.node("top", "y"))),
-      node("right", Map.of("x", Plan.Binding.node("top", "y"), "k", Plan.Binding.literal("7"))),
-      node("bottom", Map.of("a", Plan.Binding.node("left", "y"), "b", Plan.Binding.node("right", "y")))),
-      Map.of("total", Plan.Binding.node("bottom", "sum")), 0, "{\"n\":1}", Map.of(), 0);
+      node("top", Map.of("x", new Binding.FromInput("n"))),
+      node("left", Map.of("x", new Binding.FromNode("top", "y"))),
+      node("right", Map.of("x", new Binding.FromNode("top", "y"), "k", new Binding.Literal("7"))),
+      node("bottom", Map.of("a", new Binding.FromNode("left", "y"), "b", new Binding.FromNode("right", "y")))),
+      Map.of("total", new Binding.FromNode("bottom", "sum")), 0, "{\"n\":1}", Map.of(), 0);
 
   @Test
   void onlyNodesWithoutUpstreamAreReadyAtFirst() {

@@ -10,6 +10,7 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.worker.Worker;
+import dev.meridian.workflow.Binding;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,16 +125,16 @@ class ExecutionWorkflowTest {
     environment.close();
   }
 
-  private static Plan.Node node(String id, int retries, Map<String, Plan.Binding> inputs) {
+  private static Plan.Node node(String id, int retries, Map<String, Binding> inputs) {
     return new Plan.Node(id, new Plan.Task("inc", "1", "busybox", List.of("true"), List.of(), Map.of(), "{}", retries, 0, null), inputs);
   }
 
   static final Plan DIAMOND = new Plan("acme", "p", "development", "x1", List.of(
-      node("top", 0, Map.of("x", Plan.Binding.input("n"))),
-      node("left", 0, Map.of("x", Plan.Binding.node("top", "y"))),
-      node("right", 0, Map.of("x", Plan.Binding.node("top", "y"))),
-      node("bottom", 1, Map.of("a", Plan.Binding.node("left", "y"), "b", Plan.Binding.node("right", "y")))),
-      Map.of("total", Plan.Binding.node("bottom", "y")), 0, "{\"n\":1}", Map.of(), 0);
+      node("top", 0, Map.of("x", new Binding.FromInput("n"))),
+      node("left", 0, Map.of("x", new Binding.FromNode("top", "y"))),
+      node("right", 0, Map.of("x", new Binding.FromNode("top", "y"))),
+      node("bottom", 1, Map.of("a", new Binding.FromNode("left", "y"), "b", new Binding.FromNode("right", "y")))),
+      Map.of("total", new Binding.FromNode("bottom", "y")), 0, "{\"n\":1}", Map.of(), 0);
 
   /** Each attempt outputs y = sum of its integer inputs + 1. */
   private static AttemptOutcome increment(ExecutionActivities.Dispatch dispatch) {
@@ -290,14 +291,14 @@ class ExecutionWorkflowTest {
   /** {@code top}, then {@code width} nodes reading its output, then {@code bottom} summing theirs; the task once, by reference. */
   private static Plan fanOut(String executionId, int width) {
     List<Plan.Node> nodes = new ArrayList<>();
-    nodes.add(Plan.Node.referring("top", "inc:1", Map.of("x", Plan.Binding.input("n"))));
-    Map<String, Plan.Binding> sum = new java.util.TreeMap<>();
+    nodes.add(Plan.Node.referring("top", "inc:1", Map.of("x", new Binding.FromInput("n"))));
+    Map<String, Binding> sum = new java.util.TreeMap<>();
     for (int i = 0; i < width; i++) {
-      nodes.add(Plan.Node.referring("n" + i, "inc:1", Map.of("x", Plan.Binding.node("top", "y"))));
-      sum.put("a" + i, Plan.Binding.node("n" + i, "y"));
+      nodes.add(Plan.Node.referring("n" + i, "inc:1", Map.of("x", new Binding.FromNode("top", "y"))));
+      sum.put("a" + i, new Binding.FromNode("n" + i, "y"));
     }
     nodes.add(Plan.Node.referring("bottom", "inc:1", sum));
-    return new Plan("acme", "p", "development", executionId, nodes, Map.of("total", Plan.Binding.node("bottom", "y")),
+    return new Plan("acme", "p", "development", executionId, nodes, Map.of("total", new Binding.FromNode("bottom", "y")),
         0, "{\"n\":1}", Map.of(), 0, Map.of("inc:1", node("any", 0, Map.of()).task()));
   }
 
@@ -364,9 +365,9 @@ class ExecutionWorkflowTest {
       xs.add(i);
     }
     List<Plan.Node> nodes = List.of(Plan.Node.mapping("sq", "inc:1",
-        Map.of("x", Plan.Binding.input("xs"), "k", Plan.Binding.literal("100")),
+        Map.of("x", new Binding.FromInput("xs"), "k", new Binding.Literal("100")),
         new dev.meridian.workflow.MapTask("x", concurrency, minSuccessRatio)));
-    return new Plan("acme", "p", "development", executionId, nodes, Map.of("ys", Plan.Binding.node("sq", "y")),
+    return new Plan("acme", "p", "development", executionId, nodes, Map.of("ys", new Binding.FromNode("sq", "y")),
         0, "{\"xs\":" + xs + "}", Map.of(), 0,
         Map.of("inc:1", new Plan.Task("inc", "1", "busybox", List.of("true"), List.of(), Map.of(),
             "{\"inputs\":{\"x\":{\"type\":\"integer\"},\"k\":{\"type\":\"integer\"}},\"outputs\":{\"y\":{\"type\":\"integer\"}}}",

@@ -53,19 +53,14 @@ final class ExecutionPlans {
     return plan.build();
   }
 
-  private static Map<String, Binding> bindings(Map<String, WorkflowCompiler.Binding> bindings) {
+  private static Map<String, Binding> bindings(Map<String, dev.meridian.workflow.Binding> bindings) {
     var converted = new java.util.LinkedHashMap<String, Binding>();
-    bindings.forEach((name, binding) -> {
-      Binding.Builder proto = Binding.newBuilder();
-      if (binding.fromInput() != null) {
-        proto.setFromInput(binding.fromInput());
-      } else if (binding.fromNode() != null) {
-        proto.setFromNode(NodeOutput.newBuilder().setNode(binding.fromNode()).setOutput(binding.output()));
-      } else {
-        proto.setValueJson(Json.text(binding.value()));
-      }
-      converted.put(name, proto.build());
-    });
+    bindings.forEach((name, binding) -> converted.put(name, switch (binding) {
+      case dev.meridian.workflow.Binding.FromInput input -> Binding.newBuilder().setFromInput(input.input()).build();
+      case dev.meridian.workflow.Binding.FromNode node ->
+          Binding.newBuilder().setFromNode(NodeOutput.newBuilder().setNode(node.node()).setOutput(node.output())).build();
+      case dev.meridian.workflow.Binding.Literal literal -> Binding.newBuilder().setValueJson(literal.json()).build();
+    }));
     return converted;
   }
 }

@@ -1,6 +1,8 @@
 package dev.meridian.gateway.registry;
 
 import dev.meridian.gateway.api.Fields;
+import dev.meridian.gateway.api.Json;
+import dev.meridian.workflow.Binding;
 import dev.meridian.workflow.Limits;
 import dev.meridian.workflow.LiteralType;
 import dev.meridian.workflow.MapTask;
@@ -35,9 +37,6 @@ final class WorkflowCompiler {
 
   /** {@code map}: set on a map node, whose task runs once per item. */
   record CompiledNode(String id, TaskDefinition task, Map<String, Binding> inputs, MapTask map) {}
-
-  /** Exactly one of the three sources is set. */
-  record Binding(String fromInput, String fromNode, String output, JsonNode value) {}
 
   record Compiled(String name, String version, TypedInterface typedInterface, List<CompiledNode> nodes,
       Map<String, Binding> outputs, int maxParallelism, List<Edge> edges) {}
@@ -167,13 +166,14 @@ final class WorkflowCompiler {
             expected = new LiteralType.Collection(expected);
           }
           Binding binding = binding(input.getValue(), expected, inputAt, id, typed, outputsOf, index, violations);
-          if (binding != null && mapped && binding.value() != null && binding.value().size() > Limits.MAX_MAP_ITEMS) {
+          JsonNode items = input.getValue().get("value");
+          if (binding instanceof Binding.Literal && mapped && items.size() > Limits.MAX_MAP_ITEMS) {
             violations.add(new Violation(inputAt + "/value", "a map node runs over at most " + Limits.MAX_MAP_ITEMS
-                + " items, this collection has " + binding.value().size()));
+                + " items, this collection has " + items.size()));
           } else if (binding != null) {
             inputs.put(input.getKey(), binding);
-            if (binding.fromNode() != null) {
-              dependsOn.add(binding.fromNode());
+            if (binding instanceof Binding.FromNode fromNode) {
+              dependsOn.add(fromNode.node());
             }
           }
         }
@@ -253,7 +253,7 @@ final class WorkflowCompiler {
             + declared.describe() + " but " + expected.describe() + " is expected"));
         return null;
       }
-      return new Binding(input, null, null, null);
+      return new Binding.FromInput(input);
     }
     if (json.has("fromNode")) {
       String node = fields.string("fromNode", true);
@@ -288,11 +288,11 @@ final class WorkflowCompiler {
             + source.describe() + " but " + expected.describe() + " is expected"));
         return null;
       }
-      return new Binding(null, node, output, null);
+      return new Binding.FromNode(node, output);
     }
     int before = violations.size();
     ValueChecker.check(expected, json.get("value"), at + "/value", violations);
-    return violations.size() == before ? new Binding(null, null, null, json.get("value")) : null;
+    return violations.size() == before ? new Binding.Literal(Json.text(json.get("value"))) : null;
   }
 
   /**
