@@ -2,6 +2,10 @@ package dev.meridian.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -171,5 +175,35 @@ class RegistryE2E {
     LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
     tenant.api().put(state, Map.of("active", true));
     assertThat(other.api().get(other.scope() + "/launch-plans/quickstart.fanout/versions/1").body().get("active").asBoolean()).isFalse();
+  }
+
+  @Test
+  void aLaunchReadsOnlyTheCompiledRowAndARowRegisteredBeforePlansWereStoredIsCompiledAtItsFirstLaunch(
+      LocalStackExtension.Tenant tenant) throws SQLException {
+    var postgres = tenant.stack().infrastructure().postgres();
+    try (Connection db = DriverManager.getConnection(postgres.jdbcUrl(), "postgres", postgres.password())) {
+      update(db, "update gateway.registry_entities set plan = null, interface_json = null where org_id = ? and kind = 'workflow'",
+          tenant.org());
+
+      var compiledAtLaunch = tenant.api().post(tenant.scope() + "/executions",
+          Map.of("workflow", Map.of("name", "quickstart.fanout", "version", "1"), "inputs", Map.of("n", 1)));
+      assertThat(compiledAtLaunch.status()).as(compiledAtLaunch.body().toString()).isEqualTo(201);
+      assertThat(update(db, "update gateway.registry_entities set spec = spec where org_id = ? and kind = 'workflow' and plan is not null",
+          tenant.org())).as("the plan compiled at the first launch is written back").isEqualTo(1);
+
+      // With the tasks' rows gone, a launch can only succeed from the launch plan's own row.
+      update(db, "delete from gateway.registry_entities where org_id = ? and kind = 'task'", tenant.org());
+      var fromOneRow = tenant.api().post(tenant.scope() + "/executions",
+          Map.of("launchPlan", Map.of("name", "quickstart.fanout", "version", "1")));
+      assertThat(fromOneRow.status()).as(fromOneRow.body().toString()).isEqualTo(201);
+      assertThat(fromOneRow.body().get("inputs").get("n").asInt()).isEqualTo(2);
+    }
+  }
+
+  private static int update(Connection db, String sql, String org) throws SQLException {
+    try (PreparedStatement statement = db.prepareStatement(sql)) {
+      statement.setString(1, org);
+      return statement.executeUpdate();
+    }
   }
 }

@@ -16,9 +16,8 @@ final class ExecutionPlans {
 
   private ExecutionPlans() {}
 
-  static ExecutionPlan of(WorkflowCompiler.Compiled workflow, Map<String, String> clusterLabels) {
+  static ExecutionPlan of(WorkflowCompiler.Compiled workflow) {
     ExecutionPlan.Builder plan = ExecutionPlan.newBuilder()
-        .putAllClusterLabels(clusterLabels)
         .setWorkflowName(workflow.name())
         .setWorkflowVersion(workflow.version())
         .setMaxParallelism(workflow.maxParallelism());

@@ -1,7 +1,5 @@
 package dev.meridian.gateway.registry;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.meridian.gateway.api.Fields;
 import dev.meridian.gateway.api.Json;
 import dev.meridian.gateway.api.Outcome;
@@ -13,7 +11,6 @@ import dev.meridian.workflow.TypedInterface;
 import dev.meridian.workflow.Violation;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.stereotype.Service;
@@ -31,18 +28,12 @@ public class Registry {
 
   private final RegistryStore store;
   private final Projects projects;
-  /**
-   * Launchables by what names them. Registered entities never change and are never deleted, so an
-   * entry cannot go stale, on this gateway or any other: a launch of a known workflow reads nothing
-   * and compiles nothing. Only what resolved is kept; an unknown name may be registered later.
-   */
-  private final Cache<LaunchableKey, Launchable> launchables = Caffeine.newBuilder().maximumSize(10_000).build();
+  private final Launchables launchables;
 
-  private record LaunchableKey(Scope scope, String kind, String name, String version) {}
-
-  Registry(RegistryStore store, Projects projects) {
+  Registry(RegistryStore store, Projects projects, Launchables launchables) {
     this.store = store;
     this.projects = projects;
+    this.launchables = launchables;
   }
 
   /**
@@ -70,7 +61,7 @@ public class Registry {
     if (!violations.isEmpty()) {
       return Outcome.refused(new Refusal.Invalid("the task is invalid", violations));
     }
-    return register(scope, RegistryStore.Kind.task, task.name(), task.version(), body, null);
+    return register(scope, RegistryStore.Kind.task, task.name(), task.version(), body, null, null);
   }
 
   Outcome<JsonNode> registerWorkflow(Scope scope, JsonNode body) {
@@ -79,13 +70,15 @@ public class Registry {
       return Outcome.refused(missing.get());
     }
     List<Violation> violations = new ArrayList<>();
-    Optional<WorkflowCompiler.Compiled> compiled = WorkflowCompiler.compile(body, (name, version) -> task(scope, name, version), violations);
+    Optional<WorkflowCompiler.Compiled> compiled = WorkflowCompiler.compile(body,
+        (name, version) -> launchables.task(scope, name, version), violations);
     if (compiled.isEmpty()) {
       return Outcome.refused(new Refusal.Invalid("the workflow does not compile", violations));
     }
     ArrayNode edges = Json.MAPPER.createArrayNode();
     compiled.get().edges().forEach(edge -> edges.addObject().put("from", edge.from()).put("to", edge.to()));
-    return register(scope, RegistryStore.Kind.workflow, compiled.get().name(), compiled.get().version(), body, Json.text(edges));
+    return register(scope, RegistryStore.Kind.workflow, compiled.get().name(), compiled.get().version(), body, Json.text(edges),
+        CompiledPlan.of(compiled.get(), body));
   }
 
   Outcome<JsonNode> registerLaunchPlan(Scope scope, JsonNode body) {
@@ -99,11 +92,12 @@ public class Registry {
     String name = plan.name("name");
     String version = plan.name("version");
     Fields workflowRef = plan.object("workflow", true);
+    Optional<CompiledPlan> workflow = Optional.empty();
     if (workflowRef != null) {
       String workflowName = workflowRef.string("name", true);
       String workflowVersion = workflowRef.string("version", true);
       if (workflowName != null && workflowVersion != null) {
-        Optional<WorkflowCompiler.Compiled> workflow = workflow(scope, workflowName, workflowVersion);
+        workflow = launchables.workflow(scope, workflowName, workflowVersion);
         if (workflow.isEmpty()) {
           violations.add(new Violation("/workflow", "workflow " + workflowName + " version " + workflowVersion
               + " is not registered in this project and domain"));
@@ -126,7 +120,8 @@ public class Registry {
     if (!violations.isEmpty()) {
       return Outcome.refused(new Refusal.Invalid("the launch plan is invalid", violations));
     }
-    return register(scope, RegistryStore.Kind.launch_plan, name, version, body, null);
+    return register(scope, RegistryStore.Kind.launch_plan, name, version, body, null,
+        workflow.orElseThrow().withOverrides(body.path("overrides")));
   }
 
   /** Default and fixed inputs may name a subset of the workflow's inputs; each must be well typed. */
@@ -176,66 +171,24 @@ public class Registry {
 
   /** The workflow to run for a launch, by launch plan or directly; refusals are located at {@code pointer}. */
   public Outcome<Launchable> launchable(Scope scope, String kind, String name, String version, String pointer) {
-    LaunchableKey key = new LaunchableKey(scope, kind, name, version);
-    Launchable known = launchables.getIfPresent(key);
-    if (known != null) {
-      return Outcome.existing(known);
-    }
-    Outcome<Launchable> resolved = resolve(scope, kind, name, version, pointer);
-    if (resolved instanceof Outcome.Done<Launchable> done) {
-      launchables.put(key, done.value());
-    }
-    return resolved;
+    boolean byLaunchPlan = kind.equals("launchPlan");
+    return launchables.find(scope, byLaunchPlan ? RegistryStore.Kind.launch_plan : RegistryStore.Kind.workflow, name, version)
+        .map(Outcome::existing)
+        .orElseGet(() -> Outcome.refused(new Refusal.Invalid(byLaunchPlan ? "unknown launch plan" : "unknown workflow",
+            List.of(new Violation(pointer, (byLaunchPlan ? "launch plan " : "workflow ") + name + " version " + version
+                + " is not registered in this project and domain")))));
   }
 
-  private Outcome<Launchable> resolve(Scope scope, String kind, String name, String version, String pointer) {
-    if (kind.equals("launchPlan")) {
-      Optional<RegistryStore.Entity> plan = store.find(scope, RegistryStore.Kind.launch_plan, name, version);
-      if (plan.isEmpty()) {
-        return Outcome.refused(new Refusal.Invalid("unknown launch plan", List.of(new Violation(pointer,
-            "launch plan " + name + " version " + version + " is not registered in this project and domain"))));
-      }
-      JsonNode spec = Json.read(plan.get().spec());
-      JsonNode ref = spec.get("workflow");
-      Optional<WorkflowCompiler.Compiled> workflow = workflow(scope, ref.get("name").asString(), ref.get("version").asString());
-      WorkflowCompiler.Compiled compiled = workflow.orElseThrow();
-      Map<String, String> clusterLabels = new java.util.LinkedHashMap<>();
-      JsonNode labels = spec.path("overrides").path("clusterLabels");
-      labels.properties().forEach(e -> clusterLabels.put(e.getKey(), e.getValue().asString()));
-      var executionPlan = ExecutionPlans.of(compiled, clusterLabels).toBuilder();
-      // The launch plan's maxParallelism replaces the workflow's (it was validated at registration).
-      int maxParallelism = spec.path("overrides").path("maxParallelism").asInt(0);
-      if (maxParallelism > 0) {
-        executionPlan.setMaxParallelism(maxParallelism);
-      }
-      return Outcome.existing(new Launchable(compiled.typedInterface(), executionPlan.build(),
-          spec.get("defaultInputs"), spec.get("fixedInputs"), name, version, spec.path("overrides").path("priority").asInt(0)));
-    }
-    return workflow(scope, name, version)
-        .map(workflow -> Outcome.existing(new Launchable(workflow.typedInterface(), ExecutionPlans.of(workflow, Map.of()), null, null, null, null, 0)))
-        .orElseGet(() -> Outcome.refused(new Refusal.Invalid("unknown workflow", List.of(new Violation(pointer,
-            "workflow " + name + " version " + version + " is not registered in this project and domain")))));
-  }
-
-  private Outcome<JsonNode> register(Scope scope, RegistryStore.Kind kind, String name, String version, JsonNode body, String edges) {
+  private Outcome<JsonNode> register(Scope scope, RegistryStore.Kind kind, String name, String version, JsonNode body, String edges,
+      CompiledPlan compiled) {
     String digest = Json.digest(body);
-    RegistryStore.Registered registered = store.register(scope, kind, name, version, Json.text(body), digest, edges);
+    RegistryStore.Registered registered = store.register(scope, kind, name, version, Json.text(body), digest, edges, compiled);
     if (!registered.entity().digest().equals(digest)) {
       return Outcome.refused(new Refusal.Conflict(kind.name().replace('_', ' ') + " " + name + " version " + version
           + " is already registered with a different body; registered entities are immutable, register a new version"));
     }
     JsonNode view = view(registered.entity());
     return registered.created() ? Outcome.created(view) : Outcome.existing(view);
-  }
-
-  private Optional<TaskDefinition> task(Scope scope, String name, String version) {
-    return store.find(scope, RegistryStore.Kind.task, name, version)
-        .map(entity -> TaskDefinition.parse(Json.read(entity.spec()), new ArrayList<>()));
-  }
-
-  private Optional<WorkflowCompiler.Compiled> workflow(Scope scope, String name, String version) {
-    return store.find(scope, RegistryStore.Kind.workflow, name, version)
-        .flatMap(entity -> WorkflowCompiler.compile(Json.read(entity.spec()), (n, v) -> task(scope, n, v), new ArrayList<>()));
   }
 
   private static JsonNode view(RegistryStore.Entity entity) {

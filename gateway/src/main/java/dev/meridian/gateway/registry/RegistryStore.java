@@ -40,15 +40,46 @@ class RegistryStore {
   /** Inserts unless the name and version exist; returns what is stored either way, and whether it was new. */
   record Registered(Entity entity, boolean created) {}
 
-  Registered register(Scope scope, Kind kind, String name, String version, String spec, String digest, String edges) {
+  /**
+   * {@code compiled} is the execution plan and interface of a workflow or launch plan, null for a
+   * task.
+   */
+  Registered register(Scope scope, Kind kind, String name, String version, String spec, String digest, String edges,
+      CompiledPlan compiled) {
     int inserted = jdbc.sql("""
-        insert into registry_entities (org_id, project, domain, kind, name, version, spec, digest, edges)
-        values (:org, :project, :domain, :kind, :name, :version, :spec, :digest, :edges)
+        insert into registry_entities (org_id, project, domain, kind, name, version, spec, digest, edges, plan, interface_json)
+        values (:org, :project, :domain, :kind, :name, :version, :spec, :digest, :edges, :plan, :interface)
         on conflict do nothing
         """).param("org", scope.org()).param("project", scope.project()).param("domain", scope.domain())
         .param("kind", kind.name()).param("name", name).param("version", version).param("spec", spec)
-        .param("digest", digest).param("edges", edges).update();
+        .param("digest", digest).param("edges", edges)
+        .param("plan", compiled == null ? null : compiled.plan().toByteArray())
+        .param("interface", compiled == null ? null : compiled.interfaceJson()).update();
     return new Registered(find(scope, kind, name, version).orElseThrow(), inserted == 1);
+  }
+
+  /** What a launch reads: the spec and, unless the row predates compiled plans, the compiled form. */
+  record StoredLaunchable(String spec, CompiledPlan compiled) {}
+
+  Optional<StoredLaunchable> findLaunchable(Scope scope, Kind kind, String name, String version) {
+    return jdbc.sql("""
+        select spec, plan, interface_json from registry_entities
+        where org_id = :org and project = :project and domain = :domain and kind = :kind and name = :name and version = :version
+        """).param("org", scope.org()).param("project", scope.project()).param("domain", scope.domain())
+        .param("kind", kind.name()).param("name", name).param("version", version)
+        .query((rs, row) -> new StoredLaunchable(rs.getString("spec"), rs.getBytes("plan") == null ? null
+            : CompiledPlan.parse(rs.getBytes("plan"), rs.getString("interface_json")))).optional();
+  }
+
+  /** Writes the compiled form of a row registered before compiled plans were stored; a no-op if another launch did. */
+  void backfill(Scope scope, Kind kind, String name, String version, CompiledPlan compiled) {
+    jdbc.sql("""
+        update registry_entities set plan = :plan, interface_json = :interface
+         where org_id = :org and project = :project and domain = :domain and kind = :kind
+           and name = :name and version = :version and plan is null
+        """).param("plan", compiled.plan().toByteArray()).param("interface", compiled.interfaceJson())
+        .param("org", scope.org()).param("project", scope.project()).param("domain", scope.domain())
+        .param("kind", kind.name()).param("name", name).param("version", version).update();
   }
 
   Optional<Entity> find(Scope scope, Kind kind, String name, String version) {
