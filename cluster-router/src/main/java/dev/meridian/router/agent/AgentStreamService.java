@@ -1,5 +1,6 @@
 package dev.meridian.router.agent;
 
+import dev.meridian.proto.ResourceMessages;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Duration;
 import dev.meridian.proto.agent.v1.AgentMessage;
@@ -12,7 +13,7 @@ import dev.meridian.router.cluster.ClusterTokens;
 import dev.meridian.router.events.AttemptStore;
 import dev.meridian.router.events.EventKeys;
 import dev.meridian.router.events.TaskEventPublisher;
-import dev.meridian.router.placement.Capacity;
+import dev.meridian.workflow.Capacity;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
@@ -53,9 +54,6 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
     this.properties = properties;
   }
 
-  static Capacity capacity(dev.meridian.proto.agent.v1.Capacity capacity) {
-    return new Capacity(capacity.getMilliCpu(), capacity.getMemoryMib(), capacity.getGpusMap());
-  }
 
   @Override
   public StreamObserver<AgentMessage> connect(StreamObserver<RouterMessage> out) {
@@ -68,7 +66,7 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
           case HELLO -> hello(message.getHello());
           case HEARTBEAT -> {
             if (connection != null) {
-              agents.heartbeat(connection, capacity(message.getHeartbeat().getFree()),
+              agents.heartbeat(connection, ResourceMessages.capacity(message.getHeartbeat().getFree()),
                   new HashSet<>(message.getHeartbeat().getKnownAttemptIdsList()));
               if (agents.persistHeartbeat(connection)) {
                 clusters.seen(connection.clusterId, peers.routerId(), true, null, null);
@@ -98,7 +96,7 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
           return;
         }
         var row = cluster.get();
-        Capacity total = capacity(hello.getCapacity());
+        Capacity total = ResourceMessages.capacity(hello.getCapacity());
         connection = new ConnectedAgents.Connection(row.id(), row.org(), row.name(), total, hello.getLabelsMap(), out);
         Optional<RouterPeers.Peer> previousOwner = peers.ownerOf(row.id());
         clusters.seen(row.id(), peers.routerId(), true, hello.getAgentVersion(), total);

@@ -1,11 +1,12 @@
 package dev.meridian.router.agent;
 
+import dev.meridian.proto.ResourceMessages;
 import dev.meridian.proto.agent.v1.Assignment;
 import dev.meridian.proto.agent.v1.Cancel;
 import dev.meridian.proto.agent.v1.RouterMessage;
 import dev.meridian.proto.router.v1.PeerClusterView;
 import dev.meridian.router.cluster.ClusterStore;
-import dev.meridian.router.placement.Capacity;
+import dev.meridian.workflow.Capacity;
 import dev.meridian.router.placement.ClusterView;
 import dev.meridian.workflow.ResourceRequest;
 import io.grpc.Status;
@@ -208,7 +209,7 @@ class ConnectedAgents {
       Connection connection = byCluster.get(id);
       if (connection != null) {
         views.add(PeerClusterView.newBuilder().setClusterId(id).setHealthy(connection.lastHeard.isAfter(healthySince))
-            .setDraining(connection.draining).setTotal(RouterPeers.toProto(connection.total)).setFree(RouterPeers.toProto(connection.free()))
+            .setDraining(connection.draining).setTotal(ResourceMessages.toMessage(connection.total)).setFree(ResourceMessages.toMessage(connection.free()))
             .putAllReportedLabels(connection.labels).build());
       }
     }

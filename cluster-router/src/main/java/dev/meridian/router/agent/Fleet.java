@@ -1,5 +1,6 @@
 package dev.meridian.router.agent;
 
+import dev.meridian.proto.ResourceMessages;
 import dev.meridian.proto.agent.v1.Assignment;
 import dev.meridian.proto.router.v1.PeerAssignRequest;
 import dev.meridian.proto.router.v1.PeerAttemptRequest;
@@ -100,7 +101,7 @@ public class Fleet {
         Map<String, String> labels = new HashMap<>(elsewhere.getReportedLabelsMap());
         labels.putAll(row.labels());
         views.add(new ClusterView(row.id(), row.name(), labels, true, elsewhere.getHealthy(), row.cordoned(), elsewhere.getDraining(),
-            AgentStreamService.capacity(elsewhere.getTotal()), AgentStreamService.capacity(elsewhere.getFree())));
+            ResourceMessages.capacity(elsewhere.getTotal()), ResourceMessages.capacity(elsewhere.getFree())));
       } else {
         views.add(new ClusterView(row.id(), row.name(), row.labels(), false, false, row.cordoned(), false, row.capacity(), null));
       }
@@ -161,7 +162,7 @@ public class Fleet {
     }
     try {
       return peers.stub(owner).reserve(PeerReserveRequest.newBuilder().setClusterId(clusterId).setAttemptId(attemptId)
-          .setRequest(RouterPeers.toProto(request)).build()).getReserved();
+          .setRequest(ResourceMessages.toMessage(request)).build()).getReserved();
     } catch (StatusRuntimeException e) {
       log.debug("router {} did not reserve on cluster {} ({})", owner.routerId(), clusterId, e.getStatus());
       return false;

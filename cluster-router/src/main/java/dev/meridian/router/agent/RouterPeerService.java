@@ -1,5 +1,6 @@
 package dev.meridian.router.agent;
 
+import dev.meridian.proto.ResourceMessages;
 import dev.meridian.proto.router.v1.PeerAssignRequest;
 import dev.meridian.proto.router.v1.PeerAttemptRequest;
 import dev.meridian.proto.router.v1.PeerDisconnectRequest;
@@ -44,7 +45,7 @@ class RouterPeerService extends RouterPeersGrpc.RouterPeersImplBase {
 
   @Override
   public void reserve(PeerReserveRequest request, StreamObserver<PeerReserveResponse> response) {
-    boolean reserved = agents.reserve(request.getClusterId(), request.getAttemptId(), RouterPeers.fromProto(request.getRequest()));
+    boolean reserved = agents.reserve(request.getClusterId(), request.getAttemptId(), ResourceMessages.request(request.getRequest()));
     response.onNext(PeerReserveResponse.newBuilder().setReserved(reserved).build());
     response.onCompleted();
   }

@@ -3,8 +3,6 @@ package dev.meridian.router.agent;
 import dev.meridian.identity.ServiceChannels;
 import dev.meridian.identity.ServiceTls;
 import dev.meridian.proto.router.v1.RouterPeersGrpc;
-import dev.meridian.router.placement.Capacity;
-import dev.meridian.workflow.ResourceRequest;
 import io.grpc.ManagedChannel;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
@@ -105,23 +103,6 @@ public class RouterPeers {
         .query((rs, row) -> new Peer(rs.getString(1), rs.getString(2))).list();
   }
 
-  static dev.meridian.proto.agent.v1.Capacity toProto(Capacity capacity) {
-    return dev.meridian.proto.agent.v1.Capacity.newBuilder().setMilliCpu(capacity.milliCpu()).setMemoryMib(capacity.memoryMiB())
-        .putAllGpus(capacity.gpus()).build();
-  }
-
-  static dev.meridian.proto.agent.v1.Resources toProto(ResourceRequest request) {
-    var resources = dev.meridian.proto.agent.v1.Resources.newBuilder().setMilliCpu(request.milliCpu()).setMemoryMib(request.memoryMiB())
-        .setGpus(request.gpus());
-    if (request.gpuType() != null) {
-      resources.setGpuType(request.gpuType());
-    }
-    return resources.build();
-  }
-
-  static ResourceRequest fromProto(dev.meridian.proto.agent.v1.Resources resources) {
-    return new ResourceRequest(resources.getMilliCpu(), resources.getMemoryMib(), resources.getGpus(), resources.getGpuType());
-  }
 
   RouterPeersGrpc.RouterPeersBlockingStub stub(Peer peer) {
     ManagedChannel channel = channels.computeIfAbsent(peer.target(), target -> ServiceChannels.toService(target, tls));

@@ -1,7 +1,7 @@
 package dev.meridian.router.cluster;
 
+import dev.meridian.proto.ResourceMessages;
 import com.google.protobuf.Timestamp;
-import dev.meridian.proto.agent.v1.Capacity;
 import dev.meridian.proto.router.v1.Cluster;
 import dev.meridian.proto.router.v1.ClusterRegistryGrpc;
 import dev.meridian.proto.router.v1.DeleteClusterRequest;
@@ -144,9 +144,9 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
     if (row.agentVersion() != null) cluster.setAgentVersion(row.agentVersion());
     fleet.lastHeard(row.id()).or(() -> java.util.Optional.ofNullable(row.lastSeenAt()))
         .ifPresent(at -> cluster.setLastHeartbeatAt(timestamp(at)));
-    if (row.capacity() != null) cluster.setCapacity(toProto(row.capacity()));
+    if (row.capacity() != null) cluster.setCapacity(ResourceMessages.toMessage(row.capacity()));
     live.filter(view -> view.connected() && view.free() != null)
-        .ifPresent(view -> cluster.setAllocated(toProto(view.total().minus(view.free()))));
+        .ifPresent(view -> cluster.setAllocated(ResourceMessages.toMessage(view.total().minus(view.free()))));
     return cluster.build();
   }
 
@@ -155,10 +155,6 @@ class ClusterRegistryService extends ClusterRegistryGrpc.ClusterRegistryImplBase
     if (connected) return "CONNECTED";
     if (row.lastSeenAt() == null) return "PENDING";
     return row.lastSeenAt().isBefore(Instant.now().minus(properties.lostAfter())) ? "LOST" : "DISCONNECTED";
-  }
-
-  private static Capacity toProto(dev.meridian.router.placement.Capacity capacity) {
-    return Capacity.newBuilder().setMilliCpu(capacity.milliCpu()).setMemoryMib(capacity.memoryMiB()).putAllGpus(capacity.gpus()).build();
   }
 
   private static Timestamp timestamp(Instant instant) {

@@ -1,6 +1,6 @@
 package dev.meridian.router.cluster;
 
-import dev.meridian.router.placement.Capacity;
+import dev.meridian.workflow.Capacity;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;

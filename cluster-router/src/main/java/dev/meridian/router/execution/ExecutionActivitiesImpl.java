@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.proto.ResourceMessages;
 import dev.meridian.workflow.Phase;
 import com.google.protobuf.Timestamp;
 import dev.meridian.proto.agent.v1.Assignment;
@@ -138,11 +139,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
             .putAllEnv(task.env())
             .setInterfaceJson(task.interfaceJson())
             .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(task.timeoutSeconds()))
-            .setResources(dev.meridian.proto.agent.v1.Resources.newBuilder()
-                .setMilliCpu(task.resources().milliCpu())
-                .setMemoryMib(task.resources().memoryMiB())
-                .setGpus(task.resources().gpus())
-                .setGpuType(task.resources().gpuType() == null ? "" : task.resources().gpuType())))
+            .setResources(ResourceMessages.toMessage(task.resources())))
         .build();
   }
 

@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.proto.ResourceMessages;
 import com.google.protobuf.Timestamp;
 import dev.meridian.proto.events.v1.ExecutionPhase;
 import dev.meridian.proto.events.v1.TaskPhase;
@@ -205,8 +206,7 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
         var resources = task.getResources();
         return new Plan.Task(task.getName(), task.getVersion(), task.getImage(), task.getCommandList(), task.getArgsList(),
             task.getEnvMap(), task.getInterfaceJson(), task.getRetries(), task.getTimeout().getSeconds(), task.hasResources()
-                ? new ResourceRequest(resources.getMilliCpu(), resources.getMemoryMib(), resources.getGpus(), resources.getGpuType())
-                : ResourceRequest.DEFAULT);
+                ? ResourceMessages.request(resources) : ResourceRequest.DEFAULT);
       });
       nodes.add(node.hasMap()
           ? Plan.Node.mapping(node.getId(), ref, bindings(node.getInputsMap()),

@@ -1,5 +1,6 @@
 package dev.meridian.router.placement;
 
+import dev.meridian.workflow.Capacity;
 import java.util.Map;
 
 /**

@@ -13,7 +13,7 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import dev.meridian.router.cluster.ClusterStore;
-import dev.meridian.router.placement.Capacity;
+import dev.meridian.workflow.Capacity;
 import dev.meridian.router.placement.PlacementPolicy;
 import dev.meridian.workflow.ResourceRequest;
 import io.grpc.stub.StreamObserver;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.meridian.router.RouterDatabase;
 import dev.meridian.router.admission.QueueDrain;
 import dev.meridian.router.admission.QuotaCache;
-import dev.meridian.router.placement.Capacity;
+import dev.meridian.workflow.Capacity;
 import dev.meridian.router.placement.ClusterView;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.testing.TestWorkflowEnvironment;

@@ -1,5 +1,6 @@
 package dev.meridian.router.placement;
 
+import dev.meridian.workflow.Capacity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meridian.workflow.ResourceRequest;

@@ -2,6 +2,7 @@ package dev.meridian.agent.stream;
 
 import dev.meridian.agent.backend.TaskBackend;
 import dev.meridian.agent.events.KafkaAttemptReporter;
+import dev.meridian.proto.ResourceMessages;
 import dev.meridian.proto.agent.v1.AgentMessage;
 import dev.meridian.proto.agent.v1.AgentServiceGrpc;
 import dev.meridian.proto.agent.v1.AssignmentAck;
@@ -13,7 +14,6 @@ import dev.meridian.proto.agent.v1.RouterMessage;
 import dev.meridian.proto.agent.v1.Resources;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -187,21 +187,15 @@ public final class RouterConnection implements SmartLifecycle {
 
   /** Total capacity minus what the running attempts requested. */
   private Capacity free(Set<String> running) {
-    long cpu = total.getMilliCpu();
-    long memory = total.getMemoryMib();
-    Map<String, Integer> gpus = new HashMap<>(total.getGpusMap());
+    var free = ResourceMessages.capacity(total);
     Map<String, Resources> known = backend.runningRequests();
     for (String attempt : running) {
       Resources request = requests.getOrDefault(attempt, known.get(attempt));
       if (request != null) {
-        cpu -= request.getMilliCpu();
-        memory -= request.getMemoryMib();
-        if (request.getGpus() > 0) {
-          gpus.merge(request.getGpuType(), -request.getGpus(), Integer::sum);
-        }
+        free = free.minus(ResourceMessages.request(request));
       }
     }
-    return Capacity.newBuilder().setMilliCpu(cpu).setMemoryMib(memory).putAllGpus(gpus).build();
+    return ResourceMessages.toMessage(free);
   }
 
   private void send(AgentMessage message) {

@@ -2,7 +2,7 @@ package dev.meridian.gateway.registry;
 
 import com.google.protobuf.Duration;
 import dev.meridian.gateway.api.Json;
-import dev.meridian.proto.agent.v1.Resources;
+import dev.meridian.proto.ResourceMessages;
 import dev.meridian.proto.router.v1.Binding;
 import dev.meridian.proto.router.v1.ExecutionPlan;
 import dev.meridian.proto.router.v1.NodeOutput;
@@ -35,11 +35,7 @@ final class ExecutionPlans {
               .setInterfaceJson(Json.text(task.interfaceJson()))
               .setRetries(task.retries())
               .setTimeout(Duration.newBuilder().setSeconds(task.timeout().toSeconds()))
-              .setResources(Resources.newBuilder()
-                  .setMilliCpu(task.resources().milliCpu())
-                  .setMemoryMib(task.resources().memoryMiB())
-                  .setGpus(task.resources().gpus())
-                  .setGpuType(task.resources().gpuType() == null ? "" : task.resources().gpuType())))
+              .setResources(ResourceMessages.toMessage(task.resources())))
           .putAllInputs(bindings(node.inputs())));
       if (node.map() != null) {
         plan.getNodesBuilder(plan.getNodesCount() - 1).setMap(PlanMap.newBuilder()

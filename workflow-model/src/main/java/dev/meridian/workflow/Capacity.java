@@ -1,10 +1,12 @@
-package dev.meridian.router.placement;
+package dev.meridian.workflow;
 
-import dev.meridian.workflow.ResourceRequest;
 import java.util.HashMap;
 import java.util.Map;
 
-/** CPU, memory and GPUs by type: what a cluster has, has free, or has allocated. */
+/**
+ * CPU, memory and GPUs by type: what a cluster has, has free, or has allocated. The one resource
+ * vector of the platform; a {@link ResourceRequest} is what one attempt takes out of it.
+ */
 public record Capacity(long milliCpu, long memoryMiB, Map<String, Integer> gpus) {
 
   public static final Capacity NONE = new Capacity(0, 0, Map.of());
@@ -33,7 +35,7 @@ public record Capacity(long milliCpu, long memoryMiB, Map<String, Integer> gpus)
   }
 
   /** The smallest share left of any resource the request uses: how roomy the cluster stays. */
-  double headroomAfter(ResourceRequest request, Capacity total) {
+  public double headroomAfter(ResourceRequest request, Capacity total) {
     Capacity left = minus(request);
     double headroom = Math.min(ratio(left.milliCpu(), total.milliCpu()), ratio(left.memoryMiB(), total.memoryMiB()));
     if (request.gpus() > 0) {
