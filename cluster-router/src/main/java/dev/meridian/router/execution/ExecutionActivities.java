@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.AttemptId;
 import dev.meridian.workflow.Phase;
 import io.temporal.activity.ActivityInterface;
 import java.util.List;
@@ -63,11 +64,7 @@ public interface ExecutionActivities {
     }
 
     public String attemptId() {
-      return attemptId(executionId, nodeId, attempt);
-    }
-
-    public static String attemptId(String executionId, String nodeId, int attempt) {
-      return executionId + "/" + nodeId + "/" + attempt;
+      return new AttemptId(executionId, nodeId, attempt).toString();
     }
   }
 

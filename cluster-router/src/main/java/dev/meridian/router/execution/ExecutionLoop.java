@@ -1,5 +1,6 @@
 package dev.meridian.router.execution;
 
+import dev.meridian.workflow.AttemptId;
 import dev.meridian.workflow.Phase;
 import dev.meridian.workflow.Limits;
 import io.temporal.failure.ActivityFailure;
@@ -863,7 +864,7 @@ final class ExecutionLoop implements ExecutionEngine {
   }
 
   private String attemptId(NodeRun run) {
-    return ExecutionActivities.Dispatch.attemptId(plan.executionId(), run.id, run.attempt);
+    return new AttemptId(plan.executionId(), run.id, run.attempt).toString();
   }
 
   private ExecutionActivities.Dispatch dispatchOf(NodeRun run) {
