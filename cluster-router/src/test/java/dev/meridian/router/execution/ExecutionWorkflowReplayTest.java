@@ -12,8 +12,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every recorded history must replay on the current workflow code, or running executions break on
- * deploy. When the workflow's commands change on purpose (behind Workflow.getVersion), record a new
- * history (run ExecutionWorkflowTest with -Dmeridian.recordHistories=true after bumping its
+ * deploy. The histories cover the engine's branches: the diamond, a lost attempt, retries spent,
+ * terminate while running and while queued for quota, an admission wait and a map. When the
+ * workflow's commands change on purpose (behind Workflow.getVersion), record new ones (run
+ * ExecutionWorkflowTest with -Dmeridian.recordHistories=true after bumping its
  * CURRENT_HISTORY_VERSION) and keep the old ones.
  */
 class ExecutionWorkflowReplayTest {

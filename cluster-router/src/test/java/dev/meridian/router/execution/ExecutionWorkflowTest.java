@@ -11,6 +11,7 @@ import io.temporal.testing.WorkflowReplayer;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.worker.Worker;
 import dev.meridian.workflow.Binding;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -185,9 +186,25 @@ class ExecutionWorkflowTest {
 
     // n=1: top 2, left 3, right 3, bottom 7
     assertThat(calls).contains("dispatch x1/left/1 {\"x\":2}", "dispatch x1/bottom/1 {\"a\":3,\"b\":3}", "ended SUCCEEDED {\"total\":7} null skipped=[]");
-    String history = client.fetchHistory(DIAMOND.workflowId()).toJson(true);
-    if (Boolean.getBoolean("meridian.recordHistories")) {
-      Files.writeString(Path.of("src/test/resources/histories/diamond-v" + CURRENT_HISTORY_VERSION + ".json"), history);
+    recordHistories("diamond", DIAMOND);
+  }
+
+  /**
+   * With -Dmeridian.recordHistories=true, keeps every run of the plan's workflow as a history that
+   * ExecutionWorkflowReplayTest replays on every later version of the code. An existing file is
+   * never rewritten: it is the record of what earlier code did.
+   */
+  private void recordHistories(String branch, Plan plan) throws IOException {
+    if (!Boolean.getBoolean("meridian.recordHistories")) {
+      return;
+    }
+    List<WorkflowExecutionHistory> runs = runsOf(plan.workflowId());
+    for (int i = 0; i < runs.size(); i++) {
+      Path file = Path.of("src/test/resources/histories/" + branch + "-v" + CURRENT_HISTORY_VERSION
+          + (runs.size() > 1 ? "-run" + (i + 1) : "") + ".json");
+      if (Files.notExists(file)) {
+        Files.writeString(file, runs.get(i).toJson(true));
+      }
     }
   }
 
@@ -203,7 +220,7 @@ class ExecutionWorkflowTest {
   }
 
   @Test
-  void retriesAFailedAttemptAndFailsTheExecutionWhenRetriesAreSpent() {
+  void retriesAFailedAttemptAndFailsTheExecutionWhenRetriesAreSpent() throws IOException {
     behaviour = dispatch -> dispatch.nodeId().equals("bottom")
         ? new AttemptOutcome(dispatch.attemptId(), AttemptOutcome.Kind.FAILED, null, 3, "boom", List.of("last line"))
         : increment(dispatch);
@@ -213,10 +230,11 @@ class ExecutionWorkflowTest {
     assertThat(calls).contains("dispatch x1/bottom/1 {\"a\":3,\"b\":3}", "dispatch x1/bottom/2 {\"a\":3,\"b\":3}", "bottom:FAILED");
     assertThat(calls).noneMatch(call -> call.startsWith("dispatch x1/bottom/3"));
     assertThat(calls.getLast()).startsWith("ended FAILED null bottom");
+    recordHistories("retries-spent", DIAMOND);
   }
 
   @Test
-  void lostAttemptsAreRetriedWithoutSpendingTheTasksRetries() {
+  void lostAttemptsAreRetriedWithoutSpendingTheTasksRetries() throws IOException {
     List<String> lostOnce = new ArrayList<>();
     behaviour = dispatch -> {
       if (dispatch.nodeId().equals("left") && lostOnce.isEmpty()) {
@@ -229,10 +247,11 @@ class ExecutionWorkflowTest {
     run(DIAMOND);
 
     assertThat(calls).contains("dispatch x1/left/2 {\"x\":2}", "ended SUCCEEDED {\"total\":7} null skipped=[]");
+    recordHistories("lost", DIAMOND);
   }
 
   @Test
-  void terminateCancelsRunningAttemptsSkipsTheRestAndEndsAborted() {
+  void terminateCancelsRunningAttemptsSkipsTheRestAndEndsAborted() throws IOException {
     behaviour = dispatch -> dispatch.nodeId().equals("top") ? increment(dispatch) : null;
     start(DIAMOND);
     await().until(() -> calls.contains("dispatch x1/right/1 {\"x\":2}"));
@@ -242,10 +261,11 @@ class ExecutionWorkflowTest {
 
     assertThat(calls).contains("cancel x1/left/1", "cancel x1/right/1", "left:ABORTED", "right:ABORTED");
     assertThat(calls.getLast()).isEqualTo("ended ABORTED null null skipped=[bottom]");
+    recordHistories("terminate", DIAMOND);
   }
 
   @Test
-  void aTaskWaitsForItsAdmissionAndRunsWhenAdmittedWithItsReservationReleasedAfterwards() {
+  void aTaskWaitsForItsAdmissionAndRunsWhenAdmittedWithItsReservationReleasedAfterwards() throws IOException {
     behaviour = ExecutionWorkflowTest::increment;
     heldForQuota.add("x1/top/1");
     start(DIAMOND);
@@ -257,10 +277,11 @@ class ExecutionWorkflowTest {
 
     assertThat(calls).containsSubsequence("admission x1", "admission x1/top/1", "dispatch x1/top/1 {\"x\":1}", "release x1/top/1");
     assertThat(calls).contains("release x1/bottom/1", "ended SUCCEEDED {\"total\":7} null skipped=[]");
+    recordHistories("admission-wait", DIAMOND);
   }
 
   @Test
-  void terminatingWhileATaskWaitsForQuotaTakesItOutOfTheQueue() {
+  void terminatingWhileATaskWaitsForQuotaTakesItOutOfTheQueue() throws IOException {
     behaviour = ExecutionWorkflowTest::increment;
     heldForQuota.add("x1/top/1");
     start(DIAMOND);
@@ -272,6 +293,7 @@ class ExecutionWorkflowTest {
     assertThat(calls).containsSubsequence("admission x1/top/1", "release x1/top/1", "top:ABORTED",
         "ended ABORTED null null skipped=[left, right, bottom]");
     assertThat(calls).noneMatch(call -> call.startsWith("dispatch"));
+    recordHistories("terminate-while-queued", DIAMOND);
   }
 
   @Test
@@ -379,14 +401,16 @@ class ExecutionWorkflowTest {
   }
 
   @Test
-  void aMapNodeRunsItsTaskOncePerItemWithTheSharedInputsAndCollectsTheOutputsInItemOrder() {
+  void aMapNodeRunsItsTaskOncePerItemWithTheSharedInputsAndCollectsTheOutputsInItemOrder() throws IOException {
     behaviour = ExecutionWorkflowTest::increment;
+    Plan map = mapPlan("m1", 4, 0, 1.0);
 
-    run(mapPlan("m1", 4, 0, 1.0));
+    run(map);
 
     assertThat(calls).containsSubsequence("sq:MAP 4", "dispatch m1/sq[0]/1 {\"k\":100,\"x\":0}", "collect sq", "sq:SUCCEEDED");
     assertThat(calls).contains("dispatch m1/sq[3]/1 {\"k\":100,\"x\":3}", "release m1/sq[3]/1");
     assertThat(calls.getLast()).isEqualTo("ended SUCCEEDED {\"ys\":[101,102,103,104]} null skipped=[]");
+    recordHistories("map", map);
   }
 
   @Test
