@@ -3,6 +3,7 @@ package dev.meridian.gateway.registry;
 import dev.meridian.gateway.api.Fields;
 import dev.meridian.workflow.Durations;
 import dev.meridian.workflow.ResourceRequest;
+import dev.meridian.workflow.SecretMount;
 import dev.meridian.workflow.TypedInterface;
 import dev.meridian.workflow.Violation;
 import java.time.Duration;
@@ -59,6 +60,8 @@ record TaskDefinition(String name, String version, TypedInterface typedInterface
       cache.bool("enabled", false);
       cache.string("version", false);
     }
+    // Names and delivery only, checked here; whether each secret exists is checked at launch.
+    SecretMount.parseAll(task.get("secrets"), "/secrets", violations);
     JsonNode interfaceJson = task.get("interface");
     return new TaskDefinition(name, version, typed,
         interfaceJson == null ? dev.meridian.gateway.api.Json.MAPPER.createObjectNode() : interfaceJson,
