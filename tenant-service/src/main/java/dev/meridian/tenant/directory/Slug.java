@@ -1,6 +1,6 @@
 package dev.meridian.tenant.directory;
 
-import dev.meridian.tenant.infra.FieldViolations;
+import dev.meridian.proto.FieldViolations;
 import java.util.Optional;
 import java.util.regex.Pattern;
 

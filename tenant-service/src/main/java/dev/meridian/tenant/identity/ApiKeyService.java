@@ -11,7 +11,7 @@ import dev.meridian.proto.tenant.v1.ListRevokedKeysRequest;
 import dev.meridian.proto.tenant.v1.ListRevokedKeysResponse;
 import dev.meridian.proto.tenant.v1.MembershipChange;
 import dev.meridian.proto.tenant.v1.RevokeApiKeyRequest;
-import dev.meridian.tenant.infra.FieldViolations;
+import dev.meridian.proto.FieldViolations;
 import dev.meridian.identity.Role;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

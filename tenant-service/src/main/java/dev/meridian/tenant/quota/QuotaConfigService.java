@@ -8,7 +8,7 @@ import dev.meridian.proto.tenant.v1.OrgQuotas;
 import dev.meridian.proto.tenant.v1.Quota;
 import dev.meridian.proto.tenant.v1.QuotaConfigGrpc;
 import dev.meridian.proto.tenant.v1.SetQuotaRequest;
-import dev.meridian.tenant.infra.FieldViolations;
+import dev.meridian.proto.FieldViolations;
 import dev.meridian.identity.Role;
 import dev.meridian.tenant.identity.Callers;
 import io.grpc.Status;

@@ -1,7 +1,7 @@
 package dev.meridian.tenant.quota;
 
 import dev.meridian.proto.tenant.v1.Quota;
-import dev.meridian.tenant.infra.FieldViolations;
+import dev.meridian.proto.FieldViolations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

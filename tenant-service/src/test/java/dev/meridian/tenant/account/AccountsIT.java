@@ -1,5 +1,6 @@
 package dev.meridian.tenant.account;
 
+import dev.meridian.proto.FieldViolations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package dev.meridian.tenant.infra;
+package dev.meridian.proto;
 
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
