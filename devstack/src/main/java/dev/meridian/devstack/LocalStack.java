@@ -40,14 +40,15 @@ public final class LocalStack implements AutoCloseable {
 
   /** Ports of everything; {@link #free()} picks unused ones. */
   public record Layout(int gatewayHttp, int gatewayGrpc, int tenantHttp, int tenantGrpc, int routerHttp, int routerGrpc, int agentEndpoint,
-      int smtp, Infrastructure.Ports infrastructure) {
+      int secretsHttp, int secretsGrpc, int smtp, Infrastructure.Ports infrastructure) {
 
     public static Layout fixed() {
-      return new Layout(8080, 9090, 8181, 9191, 8282, 9292, 9443, 2525, new Infrastructure.Ports(15432, 19092, 19093, 17233));
+      return new Layout(8080, 9090, 8181, 9191, 8282, 9292, 9443, 8383, 9393, 2525, new Infrastructure.Ports(15432, 19092, 19093, 17233));
     }
 
     public static Layout free() {
       return new Layout(Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
+          Ports.free(), Ports.free(),
           new Infrastructure.Ports(Ports.free(), Ports.free(), Ports.free(), Ports.free()));
     }
   }
@@ -130,7 +131,7 @@ public final class LocalStack implements AutoCloseable {
       stack.provisionKafka();
       stack.define();
       List<CompletableFuture<Void>> starting = new ArrayList<>();
-      List<String> core = new ArrayList<>(List.of("tenant-service", "gateway"));
+      List<String> core = new ArrayList<>(List.of("tenant-service", "secrets-broker", "gateway"));
       core.addAll(stack.routers.keySet());
       for (String name : core) {
         starting.add(CompletableFuture.runAsync(() -> {
@@ -225,6 +226,13 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.tenant.identity.access-token-ttl=8h",
         "--meridian.tenant.identity.operator.client-id=" + operator.clientId()),
         Map.of("MERIDIAN_TENANT_IDENTITY_OPERATOR_CLIENTSECRET", operator.clientSecret(), "SPRING_DATASOURCE_PASSWORD", database)));
+    services.put("secrets-broker", service("secrets-broker", logs, ports.secretsHttp(), withIdentity("secrets-broker",
+        "--server.port=" + ports.secretsHttp(),
+        "--spring.grpc.server.port=" + ports.secretsGrpc(),
+        "--spring.datasource.url=" + jdbc + "?currentSchema=secrets",
+        // The embedded store: values sealed in PostgreSQL under a key that stays in this 0600 file.
+        "--meridian.secrets.kek-file=" + options.home().resolve("secrets.kek")),
+        Map.of("SPRING_DATASOURCE_PASSWORD", database)));
     for (int i = 1; i <= options.routers(); i++) {
       RouterPorts router = i == 1 ? new RouterPorts(ports.routerHttp(), ports.routerGrpc(), ports.agentEndpoint())
           : options.layout().equals(Layout.fixed())
@@ -240,6 +248,7 @@ public final class LocalStack implements AutoCloseable {
         "--spring.datasource.url=" + jdbc + "?currentSchema=gateway",
         "--meridian.gateway.clients.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
         "--meridian.gateway.clients.tenant-service-http=http://127.0.0.1:" + ports.tenantHttp(),
+        "--meridian.gateway.clients.secrets-broker=127.0.0.1:" + ports.secretsGrpc(),
         "--meridian.gateway.identity.issuer=" + gatewayUrl(),
         "--meridian.gateway.identity.jwk-set-uri=http://127.0.0.1:" + ports.tenantHttp() + "/oauth2/jwks",
         // Everything here (tests, load harnesses, you) comes from one address.
@@ -458,7 +467,7 @@ public final class LocalStack implements AutoCloseable {
     return mailbox;
   }
 
-  private static final List<String> CORE = List.of("gateway", "cluster-router", "tenant-service");
+  private static final List<String> CORE = List.of("gateway", "cluster-router", "tenant-service", "secrets-broker");
 
   /** Stops the agents, then the services (SIGTERM, so Kafka groups rebalance at once), then the infrastructure. */
   @Override

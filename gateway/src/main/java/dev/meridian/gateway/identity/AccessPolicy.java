@@ -47,6 +47,10 @@ public final class AccessPolicy {
       new Rule("PUT", Pattern.compile(ORG + "(/projects/[^/]+)?/quota"), Role.ADMIN, "set quotas"),
       new Rule("*", Pattern.compile(ORG + "/api-keys(/.*)?"), Role.ADMIN, "manage API keys"),
       new Rule("*", Pattern.compile(ORG + "/members(/.*)?"), Role.ADMIN, "manage members"),
+      new Rule("PUT", Pattern.compile(ORG + "/secrets/[^/]+"), Role.ADMIN, "write secrets"),
+      new Rule("DELETE", Pattern.compile(ORG + "/secrets/[^/]+"), Role.ADMIN, "delete secrets"),
+      new Rule("GET", Pattern.compile(ORG + "/secrets/audit"), Role.ADMIN, "read the secrets' audit trail"),
+      new Rule("GET", Pattern.compile(ORG + "/secrets"), Role.MEMBER, "list secrets"),
       new Rule("GET", Pattern.compile(ORG + "(/.*)?"), Role.VIEWER, "read"));
 
   /** gRPC methods of {@code meridian.api.v1} and the role each needs; a method not listed needs the owner. */

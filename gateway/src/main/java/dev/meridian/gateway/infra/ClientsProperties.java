@@ -10,8 +10,10 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("meridian.gateway.clients")
-public record ClientsProperties(@NotBlank String tenantService, @NotBlank String clusterRouter, String tenantServiceHttp) {
+public record ClientsProperties(@NotBlank String tenantService, @NotBlank String clusterRouter, String tenantServiceHttp,
+    String secretsBroker) {
   public ClientsProperties {
+    secretsBroker = secretsBroker == null ? "127.0.0.1:9393" : secretsBroker;
     tenantServiceHttp = tenantServiceHttp == null ? "http://127.0.0.1:8181" : tenantServiceHttp;
   }
 }

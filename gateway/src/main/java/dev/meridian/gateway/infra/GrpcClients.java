@@ -32,6 +32,16 @@ class GrpcClients {
     return channel(clients.clusterRouter(), tls);
   }
 
+  @Bean(destroyMethod = "shutdownNow")
+  ManagedChannel secretsBrokerChannel(ClientsProperties clients, ServiceTls tls) {
+    return channel(clients.secretsBroker(), tls);
+  }
+
+  @Bean
+  dev.meridian.proto.secrets.v1.SecretsGrpc.SecretsBlockingStub secretsStub(ManagedChannel secretsBrokerChannel) {
+    return dev.meridian.proto.secrets.v1.SecretsGrpc.newBlockingStub(secretsBrokerChannel);
+  }
+
   @Bean
   TenantDirectoryGrpc.TenantDirectoryBlockingStub tenantDirectory(ManagedChannel tenantServiceChannel) {
     return TenantDirectoryGrpc.newBlockingStub(tenantServiceChannel);

@@ -31,6 +31,16 @@ public final class SecretAudit {
         .param("secret", secret).param("attempt", attempt).param("outcome", outcome).param("detail", detail).update();
   }
 
+  /** Who wrote each secret of the org last, by the secret's path. */
+  public java.util.Map<String, String> lastWriters(String org) {
+    java.util.Map<String, String> writers = new java.util.HashMap<>();
+    jdbc.sql("""
+        select distinct on (secret) secret, actor from audit
+         where org_id = :org and action = 'write' and outcome = 'stored' order by secret, id desc
+        """).param("org", org).query((rs, row) -> writers.put(rs.getString(1), rs.getString(2))).list();
+    return writers;
+  }
+
   /** The org's most recent entries first. */
   public List<Entry> recent(String org, int limit) {
     return jdbc.sql("""
