@@ -8,6 +8,7 @@ import dev.meridian.gateway.api.Refusal;
 import dev.meridian.gateway.project.Projects;
 import dev.meridian.gateway.project.Scope;
 import dev.meridian.gateway.registry.Registry;
+import dev.meridian.gateway.secret.LaunchSecrets;
 import dev.meridian.proto.events.v1.ExecutionPhase;
 import dev.meridian.proto.router.v1.Execution;
 import dev.meridian.proto.router.v1.ExecutionPlan;
@@ -38,11 +39,13 @@ public class Executions {
   private final Registry registry;
   private final Projects projects;
   private final ExecutionRouterBlockingStub router;
+  private final LaunchSecrets launchSecrets;
 
-  Executions(Registry registry, Projects projects, ExecutionRouterBlockingStub router) {
+  Executions(Registry registry, Projects projects, ExecutionRouterBlockingStub router, LaunchSecrets launchSecrets) {
     this.registry = registry;
     this.projects = projects;
     this.router = router;
+    this.launchSecrets = launchSecrets;
   }
 
   /** Deadlines are absolute in gRPC, so each call gets a fresh one; terminate may wait up to 10 s. */
@@ -101,6 +104,11 @@ public class Executions {
     checkMapItems(launchable.plan(), merged, violations);
     if (!violations.isEmpty()) {
       return Outcome.refused(new Refusal.Invalid("the inputs do not match the workflow's interface", violations));
+    }
+
+    Optional<Refusal> secretsMissing = launchSecrets.missing(scope, launchable.plan(), "/" + kind);
+    if (secretsMissing.isPresent()) {
+      return Outcome.refused(secretsMissing.get());
     }
 
     StartExecutionRequest.Builder start = StartExecutionRequest.newBuilder()

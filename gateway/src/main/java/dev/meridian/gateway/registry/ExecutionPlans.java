@@ -3,6 +3,7 @@ package dev.meridian.gateway.registry;
 import com.google.protobuf.Duration;
 import dev.meridian.gateway.api.Json;
 import dev.meridian.proto.ResourceMessages;
+import dev.meridian.proto.SecretMessages;
 import dev.meridian.proto.router.v1.Binding;
 import dev.meridian.proto.router.v1.ExecutionPlan;
 import dev.meridian.proto.router.v1.NodeOutput;
@@ -35,7 +36,8 @@ final class ExecutionPlans {
               .setInterfaceJson(Json.text(task.interfaceJson()))
               .setRetries(task.retries())
               .setTimeout(Duration.newBuilder().setSeconds(task.timeout().toSeconds()))
-              .setResources(ResourceMessages.toMessage(task.resources())))
+              .setResources(ResourceMessages.toMessage(task.resources()))
+              .addAllSecrets(task.secrets().stream().map(SecretMessages::toMessage).toList()))
           .putAllInputs(bindings(node.inputs())));
       if (node.map() != null) {
         plan.getNodesBuilder(plan.getNodesCount() - 1).setMap(PlanMap.newBuilder()

@@ -14,7 +14,8 @@ import tools.jackson.databind.JsonNode;
 
 /** A registered task, as much of it as running it needs. Parsed from the body of API.md's {@code POST {scope}/tasks}. */
 record TaskDefinition(String name, String version, TypedInterface typedInterface, JsonNode interfaceJson, String image,
-    List<String> command, List<String> args, Map<String, String> env, int retries, Duration timeout, ResourceRequest resources) {
+    List<String> command, List<String> args, Map<String, String> env, int retries, Duration timeout, ResourceRequest resources,
+    List<SecretMount> secrets) {
 
   private static final Set<String> FIELDS = Set.of("name", "version", "interface", "container", "resources", "retries",
       "timeout", "interruptible", "cache", "secrets");
@@ -61,10 +62,10 @@ record TaskDefinition(String name, String version, TypedInterface typedInterface
       cache.string("version", false);
     }
     // Names and delivery only, checked here; whether each secret exists is checked at launch.
-    SecretMount.parseAll(task.get("secrets"), "/secrets", violations);
+    List<SecretMount> secrets = SecretMount.parseAll(task.get("secrets"), "/secrets", violations);
     JsonNode interfaceJson = task.get("interface");
     return new TaskDefinition(name, version, typed,
         interfaceJson == null ? dev.meridian.gateway.api.Json.MAPPER.createObjectNode() : interfaceJson,
-        image, command, args, env, retries, timeout, resources);
+        image, command, args, env, retries, timeout, resources, secrets);
   }
 }

@@ -1,5 +1,6 @@
 package dev.meridian.secrets.infra;
 
+import dev.meridian.proto.SecretMessages;
 import dev.meridian.proto.secrets.v1.DeliveredSecret;
 import dev.meridian.proto.secrets.v1.IssueGrantRequest;
 import dev.meridian.proto.secrets.v1.IssueGrantResponse;
@@ -8,7 +9,6 @@ import dev.meridian.proto.secrets.v1.RedeemGrantResponse;
 import dev.meridian.proto.secrets.v1.SecretGrantsGrpc;
 import dev.meridian.secrets.grant.Grants;
 import dev.meridian.workflow.AttemptId;
-import dev.meridian.workflow.SecretMount;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import org.springframework.stereotype.Service;
@@ -27,7 +27,7 @@ class SecretGrantsGrpcService extends SecretGrantsGrpc.SecretGrantsImplBase {
   public void issueGrant(IssueGrantRequest request, StreamObserver<IssueGrantResponse> response) {
     var attempt = new Grants.Attempt(request.getOrg(), request.getProject(), request.getDomain(),
         new AttemptId(request.getExecutionId(), request.getNodeId(), request.getAttempt()), request.getClusterId());
-    var mounts = request.getSecretsList().stream().map(SecretGrantsGrpcService::mount).toList();
+    var mounts = request.getSecretsList().stream().map(SecretMessages::mount).toList();
     SecretsGrpcService.answer(response, () -> switch (grants.issue(attempt, mounts, "cluster-router")) {
       case Grants.Issued.Granted granted -> IssueGrantResponse.newBuilder().setGrantId(granted.grantId())
           .setExpiresAt(SecretsGrpcService.timestamp(granted.expiresAt())).build();
@@ -41,7 +41,7 @@ class SecretGrantsGrpcService extends SecretGrantsGrpc.SecretGrantsImplBase {
     SecretsGrpcService.answer(response, () -> switch (grants.redeem(request.getGrantId(), request.getClusterId())) {
       case Grants.Redemption.Redeemed redeemed -> {
         RedeemGrantResponse.Builder answer = RedeemGrantResponse.newBuilder().setAttemptId(redeemed.attempt().id().toString());
-        redeemed.secrets().forEach(delivered -> answer.addSecrets(DeliveredSecret.newBuilder().setMount(message(delivered.mount()))
+        redeemed.secrets().forEach(delivered -> answer.addSecrets(DeliveredSecret.newBuilder().setMount(SecretMessages.toMessage(delivered.mount()))
             .setValue(delivered.value())));
         yield answer.build();
       }
@@ -50,13 +50,4 @@ class SecretGrantsGrpcService extends SecretGrantsGrpc.SecretGrantsImplBase {
     });
   }
 
-  private static SecretMount mount(dev.meridian.proto.secrets.v1.SecretMount message) {
-    return new SecretMount(message.getName(), message.getAsFile() ? SecretMount.Delivery.FILE : SecretMount.Delivery.ENV,
-        SecretsGrpcService.blankToNull(message.getEnvVar()), SecretsGrpcService.blankToNull(message.getMountPath()));
-  }
-
-  private static dev.meridian.proto.secrets.v1.SecretMount message(SecretMount mount) {
-    return dev.meridian.proto.secrets.v1.SecretMount.newBuilder().setName(mount.name()).setAsFile(mount.delivery() == SecretMount.Delivery.FILE)
-        .setEnvVar(mount.envVar() == null ? "" : mount.envVar()).setMountPath(mount.mountPath() == null ? "" : mount.mountPath()).build();
-  }
 }
