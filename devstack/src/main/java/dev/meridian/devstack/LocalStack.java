@@ -282,6 +282,7 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.router.temporal.target=" + infrastructure.temporal().target(),
         "--meridian.router.agents.lost-after=" + options.lostAfter().toSeconds() + "s",
         "--meridian.router.admission.tenant-service=127.0.0.1:" + options.layout().tenantGrpc(),
+        "--meridian.router.secrets-broker=127.0.0.1:" + options.layout().secretsGrpc(),
         "--management.endpoints.web.exposure.include=health,metrics"),
         Map.of("MERIDIAN_ROUTER_AGENTS_SHAREDCLUSTERTOKEN", sharedClusterToken, "SPRING_DATASOURCE_PASSWORD", database,
             "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", ClusterCredentials.scramLogin(ROUTER_PRINCIPAL, infrastructure.kafka().password(ROUTER_PRINCIPAL))));

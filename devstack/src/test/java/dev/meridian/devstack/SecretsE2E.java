@@ -2,10 +2,14 @@ package dev.meridian.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** API.md §Secrets through the public API: write-only values, roles, another org, located refusals. */
 @ExtendWith(LocalStackExtension.class)
@@ -97,5 +101,83 @@ class SecretsE2E {
         .get("message").asString()).contains("does not exist");
     errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "x", "scope", "all")), "/scope");
     assertThat(tenant.api().get(secrets(tenant)).body().get("items")).isEmpty();
+  }
+
+  /** Outputs the length and the byte sum of what {@code read} prints: enough to know the task saw the value, without echoing it. */
+  private static ObjectNode fingerprinting(String name, String read, List<Map<String, String>> secrets) {
+    ObjectNode task = Tasks.shell(name, List.of(), List.of("length", "sum"),
+        "v=\"$(" + read + ")\"; s=$(printf %s \"$v\" | od -An -tu1 -v | tr -s ' ' '\\n' | awk '{t+=$1} END {print t+0}');"
+            + " echo \"{\\\"length\\\": ${#v}, \\\"sum\\\": $s}\" > \"$MERIDIAN_OUTPUTS\"", 0, "60s", Map.of());
+    var declared = task.putArray("secrets");
+    secrets.forEach(secret -> {
+      ObjectNode entry = declared.addObject();
+      secret.forEach(entry::put);
+    });
+    return task;
+  }
+
+  private static int byteSum(String value) {
+    int sum = 0;
+    for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+      sum += b & 0xff;
+    }
+    return sum;
+  }
+
+  @Test
+  void tasksGetTheirSecretsAsEnvAndAsFilesAndTheValueIsMaskedInTheirLogs(LocalStackExtension.Tenant tenant) {
+    assertThat(tenant.api().put(secrets(tenant) + "/hub-token", Map.of("value", VALUE)).status()).isEqualTo(204);
+    assertThat(tenant.api().put(secrets(tenant) + "/db-password", Map.of("value", VALUE + "-db", "project", "proj")).status())
+        .isEqualTo(204);
+    assertThat(tenant.api().post(tenant.scope() + "/tasks", fingerprinting("from-env", "printf %s \"$HF_TOKEN\"",
+        List.of(Map.of("name", "hub-token", "as", "env", "envVar", "HF_TOKEN")))).status()).isEqualTo(201);
+    assertThat(tenant.api().post(tenant.scope() + "/tasks", fingerprinting("from-file", "cat \"$MERIDIAN_SECRETS_DIR/db-password\"",
+        List.of(Map.of("name", "db-password", "as", "file")))).status()).isEqualTo(201);
+    ObjectNode leaky = Tasks.shell("leaky", List.of(), List.of(), "echo \"the token is $HF_TOKEN\"; exit 1", 0, "60s", Map.of());
+    leaky.putArray("secrets").addObject().put("name", "hub-token").put("as", "env").put("envVar", "HF_TOKEN");
+    assertThat(tenant.api().post(tenant.scope() + "/tasks", leaky).status()).isEqualTo(201);
+    ObjectNode workflow = Tasks.parallel("with-secrets", Map.of("env", "from-env", "file", "from-file"));
+    ObjectNode outputs = workflow.putObject("interface").putObject("outputs");
+    ObjectNode bindings = workflow.putObject("outputs");
+    for (String node : List.of("env", "file")) {
+      for (String output : List.of("length", "sum")) {
+        outputs.putObject(node + "_" + output).put("type", "integer");
+        bindings.putObject(node + "_" + output).put("fromNode", node).put("output", output);
+      }
+    }
+    var registered = tenant.api().post(tenant.scope() + "/workflows", workflow);
+    assertThat(registered.status()).as(registered.body().toString()).isEqualTo(201);
+    assertThat(tenant.api().post(tenant.scope() + "/workflows", Tasks.parallel("leaking", Map.of("leak", "leaky"))).status()).isEqualTo(201);
+
+    String id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "with-secrets", "version", "1")));
+    String leak = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "leaking", "version", "1")));
+    JsonNode execution = ExecutionE2E.awaitPhase(tenant, id, Duration.ofSeconds(90), "SUCCEEDED", "FAILED");
+    JsonNode leaked = ExecutionE2E.awaitPhase(tenant, leak, Duration.ofSeconds(90), "SUCCEEDED", "FAILED");
+
+    assertThat(execution.get("phase").asString()).as(execution.toString()).isEqualTo("SUCCEEDED");
+    JsonNode produced = execution.get("outputs");
+    assertThat(List.of(produced.get("env_length").asInt(), produced.get("env_sum").asInt(), produced.get("file_length").asInt(),
+        produced.get("file_sum").asInt())).containsExactly(VALUE.length(), byteSum(VALUE), (VALUE + "-db").length(), byteSum(VALUE + "-db"));
+    assertThat(leaked.get("phase").asString()).isEqualTo("FAILED");
+    String leakedView = tenant.api().get(tenant.execution(leak)).raw().body();
+    assertThat(leakedView).contains("the token is ****").doesNotContain(VALUE);
+    assertThat(tenant.api().get(secrets(tenant) + "/audit").body().get("items"))
+        .filteredOn(item -> item.get("action").asString().equals("redeem")).extracting(item -> item.get("outcome").asString())
+        .containsOnly("redeemed").hasSize(3);
+  }
+
+  @Test
+  void aLaunchNeedingASecretTheOrgDoesNotHaveIsRefusedAtTheNode(LocalStackExtension.Tenant tenant) {
+    assertThat(tenant.api().put(secrets(tenant) + "/hub-token", Map.of("value", VALUE)).status()).isEqualTo(204);
+    LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
+    ObjectNode task = fingerprinting("from-env", "printf %s \"$HF_TOKEN\"", List.of(Map.of("name", "hub-token", "as", "env", "envVar", "HF_TOKEN")));
+    assertThat(other.api().post(other.scope() + "/tasks", task).status()).isEqualTo(201);
+    assertThat(other.api().post(other.scope() + "/workflows", Tasks.parallel("with-secrets", Map.of("env", "from-env"))).status())
+        .isEqualTo(201);
+
+    var refused = other.api().post(other.scope() + "/executions", Map.of("workflow", Map.of("name", "with-secrets", "version", "1")));
+
+    assertThat(errorAt(refused, "/workflow").get("message").asString()).contains("node 'env' needs secret 'hub-token'");
+    assertThat(other.api().get(other.scope() + "/executions").body().get("items")).isEmpty();
   }
 }

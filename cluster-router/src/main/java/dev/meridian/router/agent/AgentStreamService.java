@@ -6,7 +6,10 @@ import com.google.protobuf.Duration;
 import dev.meridian.proto.agent.v1.AgentMessage;
 import dev.meridian.proto.agent.v1.AgentServiceGrpc;
 import dev.meridian.proto.agent.v1.Hello;
+import dev.meridian.proto.agent.v1.RedeemSecretsRequest;
+import dev.meridian.proto.agent.v1.RedeemSecretsResponse;
 import dev.meridian.proto.agent.v1.RouterMessage;
+import dev.meridian.router.secrets.SecretGrantsClient;
 import dev.meridian.proto.agent.v1.Welcome;
 import dev.meridian.router.cluster.ClusterStore;
 import dev.meridian.router.cluster.ClusterTokens;
@@ -41,9 +44,11 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
   private final AgentProperties properties;
   private final RouterPeers peers;
   private final Fleet fleet;
+  private final SecretGrantsClient secretGrants;
 
   AgentStreamService(ConnectedAgents agents, ClusterStore clusters, AttemptStore attempts, TaskEventPublisher events,
-      EventKeys keys, AgentProperties properties, RouterPeers peers, Fleet fleet) {
+      EventKeys keys, AgentProperties properties, RouterPeers peers, Fleet fleet, SecretGrantsClient secretGrants) {
+    this.secretGrants = secretGrants;
     this.peers = peers;
     this.fleet = fleet;
     this.agents = agents;
@@ -54,6 +59,31 @@ class AgentStreamService extends AgentServiceGrpc.AgentServiceImplBase {
     this.properties = properties;
   }
 
+
+  /**
+   * Redeems an attempt's secrets grant for the agent that holds the cluster's token: the broker
+   * checks that the grant is this cluster's and unused. The values are answered and forgotten.
+   */
+  @Override
+  public void redeemSecrets(RedeemSecretsRequest request, StreamObserver<RedeemSecretsResponse> out) {
+    var cluster = clusters.byTokenHash(ClusterTokens.hash(request.getToken()));
+    if (cluster.isEmpty()) {
+      out.onError(Status.UNAUTHENTICATED.withDescription("unknown or revoked cluster token").asRuntimeException());
+      return;
+    }
+    try {
+      var secrets = secretGrants.redeem(request.getGrantId(), cluster.get().id(), request.getAttemptId());
+      out.onNext(RedeemSecretsResponse.newBuilder().addAllSecrets(secrets).build());
+      out.onCompleted();
+    } catch (SecretGrantsClient.Refused refused) {
+      log.warn("refused a secrets redemption for attempt {} from cluster {}: {}", request.getAttemptId(), cluster.get().id(),
+          refused.getMessage());
+      out.onError(Status.PERMISSION_DENIED.withDescription(refused.getMessage()).asRuntimeException());
+    } catch (io.grpc.StatusRuntimeException e) {
+      out.onError(Status.UNAVAILABLE.withDescription("the secrets-broker did not answer (" + e.getStatus().getCode() + "); retry")
+          .asRuntimeException());
+    }
+  }
 
   @Override
   public StreamObserver<AgentMessage> connect(StreamObserver<RouterMessage> out) {

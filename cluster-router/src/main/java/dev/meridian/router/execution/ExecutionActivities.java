@@ -46,6 +46,8 @@ public interface ExecutionActivities {
 
   /** Thrown (non-retryable) by {@link #dispatch} when no cluster of the org could ever run the task. */
   String UNPLACEABLE = "Unplaceable";
+  /** The task's secrets were deleted after the launch: the attempt cannot run, and retrying will not help. */
+  String SECRETS_MISSING = "SecretsMissing";
 
   /**
    * {@code readyAtMillis}: workflow time when the node became ready; 0 in histories from before it

@@ -1,6 +1,9 @@
 package dev.meridian.router.execution;
 
 import dev.meridian.proto.ResourceMessages;
+import dev.meridian.proto.SecretMessages;
+import dev.meridian.router.secrets.SecretGrantsClient;
+import dev.meridian.workflow.AttemptId;
 import dev.meridian.workflow.Phase;
 import com.google.protobuf.Timestamp;
 import dev.meridian.proto.agent.v1.Assignment;
@@ -33,9 +36,10 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
   private final AdmissionLedger ledger;
   private final QueueDrain drain;
   private final TransactionTemplate transactions;
+  private final SecretGrantsClient secretGrants;
 
   ExecutionActivitiesImpl(ExecutionStore executions, AttemptStore attempts, Fleet fleet, TaskEventPublisher events,
-      Admitter admitter, AdmissionLedger ledger, QueueDrain drain, TransactionTemplate transactions) {
+      Admitter admitter, AdmissionLedger ledger, QueueDrain drain, TransactionTemplate transactions, SecretGrantsClient secretGrants) {
     this.executions = executions;
     this.attempts = attempts;
     this.fleet = fleet;
@@ -44,6 +48,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
     this.ledger = ledger;
     this.drain = drain;
     this.transactions = transactions;
+    this.secretGrants = secretGrants;
   }
 
   /** The execution stays QUEUED until its first attempt reaches a cluster; this only checks that its row is visible. */
@@ -84,7 +89,16 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
     attempts.recordAssigned(dispatch.org(), dispatch.attemptId(), dispatch.executionId(), dispatch.nodeId(),
         dispatch.attempt(), cluster, dispatch.mapNode(), dispatch.item());
     try {
-      fleet.assign(cluster, assignment(dispatch, task));
+      Assignment.Builder assignment = assignment(dispatch, task);
+      if (!task.secrets().isEmpty()) {
+        // A fresh grant for every dispatch: a retried or failed-over attempt never reuses one.
+        assignment.setSecretsGrantId(secretGrants.issue(dispatch.org(), dispatch.project(), dispatch.domain(),
+            new AttemptId(dispatch.executionId(), dispatch.nodeId(), dispatch.attempt()), cluster, task.secrets()));
+      }
+      fleet.assign(cluster, assignment.build());
+    } catch (SecretGrantsClient.MissingSecrets missing) {
+      fleet.release(cluster, dispatch.attemptId());
+      throw ApplicationFailure.newNonRetryableFailure(missing.getMessage(), ExecutionActivities.SECRETS_MISSING);
     } catch (RuntimeException e) {
       fleet.release(cluster, dispatch.attemptId());
       throw e;
@@ -118,7 +132,7 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
     admitter.release(org, requestId);
   }
 
-  private static Assignment assignment(Dispatch dispatch, Plan.Task task) {
+  private static Assignment.Builder assignment(Dispatch dispatch, Plan.Task task) {
     return Assignment.newBuilder()
         .setAttemptId(dispatch.attemptId())
         .setOrg(dispatch.org())
@@ -139,8 +153,8 @@ class ExecutionActivitiesImpl implements ExecutionActivities {
             .putAllEnv(task.env())
             .setInterfaceJson(task.interfaceJson())
             .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(task.timeoutSeconds()))
-            .setResources(ResourceMessages.toMessage(task.resources())))
-        .build();
+            .setResources(ResourceMessages.toMessage(task.resources()))
+            .addAllSecrets(task.secrets().stream().map(SecretMessages::toMessage).toList()));
   }
 
   @Override

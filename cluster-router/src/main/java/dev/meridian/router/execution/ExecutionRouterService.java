@@ -1,6 +1,7 @@
 package dev.meridian.router.execution;
 
 import dev.meridian.proto.ResourceMessages;
+import dev.meridian.proto.SecretMessages;
 import com.google.protobuf.Timestamp;
 import dev.meridian.proto.events.v1.ExecutionPhase;
 import dev.meridian.proto.events.v1.TaskPhase;
@@ -206,7 +207,8 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
         var resources = task.getResources();
         return new Plan.Task(task.getName(), task.getVersion(), task.getImage(), task.getCommandList(), task.getArgsList(),
             task.getEnvMap(), task.getInterfaceJson(), task.getRetries(), task.getTimeout().getSeconds(), task.hasResources()
-                ? ResourceMessages.request(resources) : ResourceRequest.DEFAULT);
+                ? ResourceMessages.request(resources) : ResourceRequest.DEFAULT,
+            task.getSecretsList().stream().map(SecretMessages::mount).toList());
       });
       nodes.add(node.hasMap()
           ? Plan.Node.mapping(node.getId(), ref, bindings(node.getInputsMap()),

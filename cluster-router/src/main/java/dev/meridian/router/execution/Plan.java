@@ -64,13 +64,21 @@ public record Plan(
   }
 
   /** {@code resources} is absent in histories recorded before placement existed: the default request then. */
+  /** {@code secrets}: names and delivery only; empty in histories from before tasks could declare them. */
   public record Task(String name, String version, String image, List<String> command, List<String> args,
-      Map<String, String> env, String interfaceJson, int retries, long timeoutSeconds, ResourceRequest resources) {
+      Map<String, String> env, String interfaceJson, int retries, long timeoutSeconds, ResourceRequest resources,
+      List<dev.meridian.workflow.SecretMount> secrets) {
     public Task {
       command = List.copyOf(command);
       args = List.copyOf(args);
       env = Map.copyOf(env);
       resources = resources == null ? ResourceRequest.DEFAULT : resources;
+      secrets = secrets == null ? List.of() : List.copyOf(secrets);
+    }
+
+    public Task(String name, String version, String image, List<String> command, List<String> args,
+        Map<String, String> env, String interfaceJson, int retries, long timeoutSeconds, ResourceRequest resources) {
+      this(name, version, image, command, args, env, interfaceJson, retries, timeoutSeconds, resources, List.of());
     }
   }
 

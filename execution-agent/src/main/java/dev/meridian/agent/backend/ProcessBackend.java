@@ -1,6 +1,7 @@
 package dev.meridian.agent.backend;
 
 import dev.meridian.proto.agent.v1.Assignment;
+import dev.meridian.workflow.SecretMount;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ public final class ProcessBackend implements TaskBackend {
   private final Map<String, Running> running = new ConcurrentHashMap<>();
   private final AtomicBoolean stopping = new AtomicBoolean();
 
-  private record Running(Assignment assignment, Path dir, Process process, AtomicReference<String> cancelledBecause) {}
+  private record Running(Assignment assignment, Path dir, Process process, AtomicReference<String> cancelledBecause, AttemptSecrets secrets) {}
 
   public ProcessBackend(Path workDir, AttemptReporter reporter) {
     this(workDir, reporter, DEFAULT_MAX_LOG_BYTES);
@@ -71,7 +72,7 @@ public final class ProcessBackend implements TaskBackend {
   }
 
   @Override
-  public synchronized void start(Assignment assignment) {
+  public synchronized void start(Assignment assignment, AttemptSecrets secrets) {
     if (running.containsKey(assignment.getAttemptId())) {
       return;
     }
@@ -92,6 +93,7 @@ public final class ProcessBackend implements TaskBackend {
       createAttemptDirectory(dir);
       Path inputs = dir.resolve("inputs.json");
       Files.writeString(inputs, assignment.getInputsJson().isBlank() ? "{}" : assignment.getInputsJson(), StandardOpenOption.CREATE_NEW);
+      writeSecretFiles(dir.resolve("secrets"), secrets, assignment.getOrg());
       // Everything the agent writes is in place before the task's user gets the directory.
       isolation.give(inputs, assignment.getOrg());
       isolation.give(dir, assignment.getOrg());
@@ -113,6 +115,11 @@ public final class ProcessBackend implements TaskBackend {
       env.put("MERIDIAN_NODE_ID", assignment.getNodeId());
       env.put("MERIDIAN_ATTEMPT", Integer.toString(assignment.getAttempt()));
       env.put("MERIDIAN_SECRETS_DIR", dir.resolve("secrets").toString());
+      for (AttemptSecrets.Value secret : secrets.values()) {
+        if (secret.mount().delivery() == SecretMount.Delivery.ENV) {
+          env.put(secret.mount().envVar(), secret.value());
+        }
+      }
       JsonNode values = JSON.readTree(Files.readString(inputs));
       for (var input : values.properties()) {
         if (input.getValue().isValueNode() && !input.getValue().isNull()) {
@@ -125,7 +132,7 @@ public final class ProcessBackend implements TaskBackend {
       return;
     }
     recordPid(assignment, process);
-    Running attempt = new Running(assignment, dir, process, new AtomicReference<>());
+    Running attempt = new Running(assignment, dir, process, new AtomicReference<>(), secrets);
     running.put(assignment.getAttemptId(), attempt);
     reporter.running(assignment, logsUri);
     Thread.ofVirtual().name("attempt-" + assignment.getAttemptId()).start(() -> watch(attempt, logsUri));
@@ -140,14 +147,14 @@ public final class ProcessBackend implements TaskBackend {
         if (System.nanoTime() - deadline > 0) {
           kill(attempt.process());
           reporter().failed(assignment, null, "timed out after " + Duration.ofSeconds(timeout).toSeconds() + " s",
-              tail(attempt.dir()), logsUri);
+              tail(attempt), logsUri);
           return;
         }
         long logged = logSize(attempt.dir());
         if (logged > maxLogBytes) {
           kill(attempt.process());
           reporter().failed(assignment, null, "the task's log grew past " + maxLogBytes + " bytes (" + logged
-              + " written) and the task was stopped; log less, or write large output to your storage", tail(attempt.dir()), logsUri);
+              + " written) and the task was stopped; log less, or write large output to your storage", tail(attempt), logsUri);
           return;
         }
       }
@@ -157,7 +164,7 @@ public final class ProcessBackend implements TaskBackend {
       }
       int exitCode = attempt.process().exitValue();
       if (exitCode != 0) {
-        reporter().failed(assignment, exitCode, "the task exited with code " + exitCode, tail(attempt.dir()), logsUri);
+        reporter().failed(assignment, exitCode, "the task exited with code " + exitCode, tail(attempt), logsUri);
         return;
       }
       readOutputs(attempt, logsUri);
@@ -165,6 +172,7 @@ public final class ProcessBackend implements TaskBackend {
       Thread.currentThread().interrupt();
       kill(attempt.process());
     } finally {
+      removeSecretFiles(attempt.dir());
       running.remove(assignment.getAttemptId());
       try {
         Files.deleteIfExists(pidFile(assignment));
@@ -184,7 +192,7 @@ public final class ProcessBackend implements TaskBackend {
       BasicFileAttributes file = Files.exists(outputsFile, LinkOption.NOFOLLOW_LINKS)
           ? Files.readAttributes(outputsFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS) : null;
       if (file != null && !file.isRegularFile()) {
-        reporter().failed(assignment, 0, "$MERIDIAN_OUTPUTS must be a regular file, not a link or a directory", tail(attempt.dir()), logsUri);
+        reporter().failed(assignment, 0, "$MERIDIAN_OUTPUTS must be a regular file, not a link or a directory", tail(attempt), logsUri);
         return;
       }
       byte[] read = new byte[0];
@@ -195,17 +203,17 @@ public final class ProcessBackend implements TaskBackend {
       }
       if (read.length > OutputCheck.MAX_BYTES) {
         reporter().failed(assignment, 0, "the outputs in $MERIDIAN_OUTPUTS are over the limit of " + OutputCheck.MAX_BYTES
-            + " bytes: pass large data as a blob URI in your storage", tail(attempt.dir()), logsUri);
+            + " bytes: pass large data as a blob URI in your storage", tail(attempt), logsUri);
         return;
       }
       outputs = file != null ? new String(read, StandardCharsets.UTF_8) : null;
     } catch (IOException e) {
-      reporter().failed(assignment, 0, "could not read $MERIDIAN_OUTPUTS: " + e.getMessage(), tail(attempt.dir()), logsUri);
+      reporter().failed(assignment, 0, "could not read $MERIDIAN_OUTPUTS: " + e.getMessage(), tail(attempt), logsUri);
       return;
     }
     switch (OutputCheck.check(assignment.getTask().getInterfaceJson(), outputs)) {
       case OutputCheck.Valid valid -> reporter().succeeded(assignment, valid.outputsJson(), logsUri);
-      case OutputCheck.Invalid invalid -> reporter().failed(assignment, 0, invalid.reason(), tail(attempt.dir()), logsUri);
+      case OutputCheck.Invalid invalid -> reporter().failed(assignment, 0, invalid.reason(), tail(attempt), logsUri);
     }
   }
 
@@ -313,6 +321,49 @@ public final class ProcessBackend implements TaskBackend {
 
   static List<String> tail(Path dir) {
     return LogTail.of(dir.resolve("task.log"), LOG_TAIL_LINES);
+  }
+
+  /** The log tail the agent reports, with the attempt's secret values masked. */
+  private static List<String> tail(Running attempt) {
+    return attempt.secrets().mask(tail(attempt.dir()));
+  }
+
+  /**
+   * Secrets delivered as files: {@code 0400} in the attempt's {@code secrets/} directory (the
+   * process backend ignores {@code mountPath}, which would write outside the attempt's directory),
+   * removed with it when the attempt ends.
+   */
+  private void writeSecretFiles(Path secretsDir, AttemptSecrets secrets, String org) throws IOException {
+    if (secrets.values().stream().noneMatch(secret -> secret.mount().delivery() == SecretMount.Delivery.FILE)) {
+      return;
+    }
+    Files.createDirectory(secretsDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    for (AttemptSecrets.Value secret : secrets.values()) {
+      if (secret.mount().delivery() == SecretMount.Delivery.FILE) {
+        Path file = secretsDir.resolve(secret.mount().name());
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, secret.value());
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+        isolation.give(file, org);
+      }
+    }
+    isolation.give(secretsDir, org);
+  }
+
+  private static void removeSecretFiles(Path dir) {
+    Path secretsDir = dir.resolve("secrets");
+    try (var files = Files.list(secretsDir)) {
+      for (Path file : files.toList()) {
+        Files.deleteIfExists(file);
+      }
+      Files.deleteIfExists(secretsDir);
+    } catch (java.nio.file.NoSuchFileException none) {
+      // The attempt had no file secrets.
+    } catch (IOException e) {
+      log.warn("could not remove the secrets of the attempt in {}: {}", dir, e.toString());
+    }
   }
 
   private static long logSize(Path dir) {

@@ -49,7 +49,7 @@ public final class SimulatedBackend implements TaskBackend {
   }
 
   @Override
-  public synchronized void start(Assignment assignment) {
+  public synchronized void start(Assignment assignment, AttemptSecrets secrets) {
     if (running.containsKey(assignment.getAttemptId())) {
       return;
     }

@@ -10,8 +10,12 @@ import java.util.Set;
  */
 public interface TaskBackend {
 
-  /** Starts the attempt unless it already runs (assignments may be delivered twice). */
-  void start(Assignment assignment);
+  /** Starts the attempt unless it already runs (assignments may be delivered twice), with its secrets' values. */
+  void start(Assignment assignment, AttemptSecrets secrets);
+
+  default void start(Assignment assignment) {
+    start(assignment, AttemptSecrets.NONE);
+  }
 
   /** Stops the attempt; it ends {@code ABORTED}. Unknown attempts are ignored. */
   void cancel(String attemptId, String reason);

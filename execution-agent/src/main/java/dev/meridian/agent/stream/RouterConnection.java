@@ -2,7 +2,11 @@ package dev.meridian.agent.stream;
 
 import dev.meridian.agent.backend.TaskBackend;
 import dev.meridian.agent.events.KafkaAttemptReporter;
+import dev.meridian.agent.backend.AttemptSecrets;
 import dev.meridian.proto.ResourceMessages;
+import dev.meridian.proto.SecretMessages;
+import dev.meridian.proto.agent.v1.Assignment;
+import dev.meridian.proto.agent.v1.RedeemSecretsRequest;
 import dev.meridian.proto.agent.v1.AgentMessage;
 import dev.meridian.proto.agent.v1.AgentServiceGrpc;
 import dev.meridian.proto.agent.v1.AssignmentAck;
@@ -114,8 +118,10 @@ public final class RouterConnection implements SmartLifecycle {
                 reporter.assigned(assignment);
               }
               send(AgentMessage.newBuilder().setAck(AssignmentAck.newBuilder().setAttemptId(assignment.getAttemptId())).build());
-              if (fresh) {
+              if (fresh && assignment.getSecretsGrantId().isEmpty()) {
                 backend.start(assignment);
+              } else if (fresh) {
+                Thread.ofVirtual().name("secrets-" + assignment.getAttemptId()).start(() -> startWithSecrets(assignment));
               }
             }
             case CANCEL -> backend.cancel(message.getCancel().getAttemptId(), message.getCancel().getReason());
@@ -183,6 +189,28 @@ public final class RouterConnection implements SmartLifecycle {
       send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
           .setFree(free(running)).addAllKnownAttemptIds(running)).build());
     }
+  }
+
+  /**
+   * Redeems the attempt's secrets grant at the router, just before the attempt starts. If the
+   * secrets cannot be had (the broker is down, the grant expired), the attempt is reported lost:
+   * the router assigns it again with a fresh grant, without spending the task's retries.
+   */
+  private void startWithSecrets(Assignment assignment) {
+    AttemptSecrets secrets;
+    try {
+      var redeemed = AgentServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+          .redeemSecrets(RedeemSecretsRequest.newBuilder().setToken(token).setAttemptId(assignment.getAttemptId())
+              .setGrantId(assignment.getSecretsGrantId()).build());
+      secrets = new AttemptSecrets(redeemed.getSecretsList().stream()
+          .map(secret -> new AttemptSecrets.Value(SecretMessages.mount(secret.getMount()), secret.getValue())).toList());
+    } catch (io.grpc.StatusRuntimeException e) {
+      log.warn("could not redeem the secrets of attempt {}: {}", assignment.getAttemptId(), e.getStatus());
+      reporter.lost(assignment, "its secrets could not be redeemed (" + e.getStatus().getCode() + ": "
+          + e.getStatus().getDescription() + "); it will be assigned again with a new grant");
+      return;
+    }
+    backend.start(assignment, secrets);
   }
 
   /** Total capacity minus what the running attempts requested. */

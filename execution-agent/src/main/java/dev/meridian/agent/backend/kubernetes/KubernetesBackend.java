@@ -70,11 +70,19 @@ public final class KubernetesBackend implements TaskBackend {
   }
 
   @Override
-  public void start(Assignment assignment) {
+  public void start(Assignment assignment, dev.meridian.agent.backend.AttemptSecrets secrets) {
     if (attempts.putIfAbsent(assignment.getAttemptId(), new Tracked(assignment)) != null) {
       return;
     }
     Pod pod = PodManifest.forAttempt(assignment, namespace, gpuNodeLabel);
+    if (!secrets.values().isEmpty()) {
+      Tracked tracked = attempts.get(assignment.getAttemptId());
+      tracked.ended = true;
+      tracked.endedAt = Instant.now();
+      reporter.failed(assignment, null, "this agent's Kubernetes backend does not deliver secrets yet (the process backend does); "
+          + "see docs/secrets.md", List.of(), logsUri(pod));
+      return;
+    }
     try {
       client.pods().inNamespace(namespace).resource(pod).create();
     } catch (KubernetesClientException e) {
