@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.Duration;
 import dev.meridian.proto.agent.v1.Assignment;
 import dev.meridian.proto.agent.v1.Task;
+import dev.meridian.workflow.SecretMount;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -40,6 +41,35 @@ class ProcessBackendTest {
     assertThat(reports.all).extracting(RecordingReporter.Report::phase).containsExactly("INITIALIZING", "RUNNING", "SUCCEEDED");
     assertThat(reports.last().detail()).isEqualTo("{\"sum\":42}");
     assertThat(backend.running()).isEmpty();
+  }
+
+  @Test
+  void secretsArriveAsEnvAndAs0400FilesWhichAreRemovedWhenTheAttemptEnds() throws Exception {
+    var backend = new ProcessBackend(workDir, reports);
+    var secrets = new AttemptSecrets(List.of(
+        new AttemptSecrets.Value(new SecretMount("token", SecretMount.Delivery.ENV, "TOKEN", null), "env-value"),
+        new AttemptSecrets.Value(new SecretMount("key", SecretMount.Delivery.FILE, null, null), "file-value")));
+
+    backend.start(shell("test \"$TOKEN\" = env-value && test \"$(cat \"$MERIDIAN_SECRETS_DIR/key\")\" = file-value"
+        + " && test \"$(stat -c %a \"$MERIDIAN_SECRETS_DIR/key\")\" = 400 && echo '{\"sum\": 1}' > \"$MERIDIAN_OUTPUTS\"",
+        SUM, "{\"a\":1,\"b\":2}", 0), secrets);
+
+    await().until(() -> reports.all.size() == 3);
+    assertThat(reports.last().phase()).as(reports.last().toString()).isEqualTo("SUCCEEDED");
+    assertThat(workDir.resolve("acme/x1/n1/1/secrets")).doesNotExist();
+  }
+
+  @Test
+  void secretValuesAreMaskedInTheReportedLogTail() {
+    var backend = new ProcessBackend(workDir, reports);
+    var secrets = new AttemptSecrets(List.of(
+        new AttemptSecrets.Value(new SecretMount("token", SecretMount.Delivery.ENV, "TOKEN", null), "hunter2")));
+
+    backend.start(shell("echo \"using $TOKEN\"; exit 1", SUM, "{\"a\":1,\"b\":2}", 0), secrets);
+
+    await().until(() -> reports.all.size() == 3);
+    assertThat(reports.last().logTail()).containsExactly("using ****");
+    assertThat(secrets.toString()).doesNotContain("hunter2");
   }
 
   @Test
