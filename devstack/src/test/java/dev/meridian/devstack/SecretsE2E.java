@@ -105,7 +105,11 @@ class SecretsE2E {
 
   /** Outputs the length and the byte sum of what {@code read} prints: enough to know the task saw the value, without echoing it. */
   private static ObjectNode fingerprinting(String name, String read, List<Map<String, String>> secrets) {
-    ObjectNode task = Tasks.shell(name, List.of(), List.of("length", "sum"),
+    return fingerprinting(name, List.of(), read, secrets);
+  }
+
+  private static ObjectNode fingerprinting(String name, List<String> inputs, String read, List<Map<String, String>> secrets) {
+    ObjectNode task = Tasks.shell(name, inputs, List.of("length", "sum"),
         "v=\"$(" + read + ")\"; s=$(printf %s \"$v\" | od -An -tu1 -v | tr -s ' ' '\\n' | awk '{t+=$1} END {print t+0}');"
             + " echo \"{\\\"length\\\": ${#v}, \\\"sum\\\": $s}\" > \"$MERIDIAN_OUTPUTS\"", 0, "60s", Map.of());
     var declared = task.putArray("secrets");
@@ -179,5 +183,95 @@ class SecretsE2E {
 
     assertThat(errorAt(refused, "/workflow").get("message").asString()).contains("node 'env' needs secret 'hub-token'");
     assertThat(other.api().get(other.scope() + "/executions").body().get("items")).isEmpty();
+  }
+
+  /** Registers {@code with-secrets}: one node reading {@code hub-token} from env, outputs its fingerprint. */
+  private static void registerEnvWorkflow(LocalStackExtension.Tenant tenant) {
+    assertThat(tenant.api().post(tenant.scope() + "/tasks", fingerprinting("from-env", "printf %s \"$HF_TOKEN\"",
+        List.of(Map.of("name", "hub-token", "as", "env", "envVar", "HF_TOKEN")))).status()).isEqualTo(201);
+    ObjectNode workflow = Tasks.parallel("with-secrets", Map.of("env", "from-env"));
+    workflow.putObject("interface").putObject("outputs").putObject("length").put("type", "integer");
+    workflow.putObject("outputs").putObject("length").put("fromNode", "env").put("output", "length");
+    assertThat(tenant.api().post(tenant.scope() + "/workflows", workflow).status()).isEqualTo(201);
+  }
+
+  @Test
+  void afterARunTheValueIsNowhereInTheStacksDataLogsOrWorkingDirectories(LocalStackExtension.Tenant tenant) throws Exception {
+    String value = "plaintext-probe-" + java.util.UUID.randomUUID();
+    assertThat(tenant.api().put(secrets(tenant) + "/hub-token", Map.of("value", value)).status()).isEqualTo(204);
+    registerEnvWorkflow(tenant);
+
+    String id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "with-secrets", "version", "1")));
+    JsonNode execution = ExecutionE2E.awaitPhase(tenant, id, Duration.ofSeconds(90), "SUCCEEDED", "FAILED");
+    assertThat(execution.get("outputs").get("length").asInt()).isEqualTo(value.length());
+
+    // Everything the stack keeps on disk: PostgreSQL's data files and WAL, Kafka's log segments,
+    // every service's log, the agent's working directories. (Temporal's test server keeps its
+    // histories in memory; they carry secret names only, and the grant id never enters them.)
+    java.nio.file.Path home = tenant.stack().service("gateway").log().getParent().getParent();
+    byte[] needle = value.getBytes(StandardCharsets.UTF_8);
+    List<java.nio.file.Path> holding = new java.util.ArrayList<>();
+    try (var files = java.nio.file.Files.walk(home)) {
+      for (java.nio.file.Path file : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+        if (contains(file, needle)) {
+          holding.add(file);
+        }
+      }
+    }
+    assertThat(holding).as("files under %s holding the value", home).isEmpty();
+  }
+
+  private static boolean contains(java.nio.file.Path file, byte[] needle) {
+    byte[] bytes;
+    try {
+      bytes = java.nio.file.Files.readAllBytes(file);
+    } catch (java.io.IOException gone) {
+      return false;
+    }
+    outer:
+    for (int i = 0; i + needle.length <= bytes.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (bytes[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  @Test
+  void whileTheBrokerIsDownAnAttemptNeedingSecretsWaitsAndRunsOnceItIsBack(LocalStackExtension.Tenant tenant) {
+    assertThat(tenant.api().put(secrets(tenant) + "/hub-token", Map.of("value", VALUE)).status()).isEqualTo(204);
+    registerEnvWorkflow(tenant);
+    assertThat(tenant.api().post(tenant.scope() + "/tasks", Tasks.shell("nap", List.of(), List.of("y"),
+        "sleep 3; echo '{\"y\": 1}' > \"$MERIDIAN_OUTPUTS\"", 0, "60s", Map.of())).status()).isEqualTo(201);
+    ObjectNode workflow = MeridianClient.JSON.createObjectNode().put("name", "nap-then-secret").put("version", "1");
+    var nodes = workflow.putArray("nodes");
+    nodes.addObject().put("id", "nap").putObject("task").put("name", "nap").put("version", "1");
+    assertThat(tenant.api().post(tenant.scope() + "/tasks", fingerprinting("from-env-after", List.of("x"), "printf %s \"$HF_TOKEN\"",
+        List.of(Map.of("name", "hub-token", "as", "env", "envVar", "HF_TOKEN")))).status()).isEqualTo(201);
+    ObjectNode env = nodes.addObject().put("id", "env");
+    env.putObject("task").put("name", "from-env-after").put("version", "1");
+    env.putObject("inputs").putObject("x").put("fromNode", "nap").put("output", "y");
+    var registered = tenant.api().post(tenant.scope() + "/workflows", workflow);
+    assertThat(registered.status()).as(registered.body().toString()).isEqualTo(201);
+
+    String id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "nap-then-secret", "version", "1")));
+    ServiceProcess broker = tenant.stack().service("secrets-broker");
+    broker.kill();
+    try {
+      ExecutionE2E.awaitPhase(tenant, id, Duration.ofSeconds(30), "RUNNING");
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+          tenant.api().get(tenant.execution(id)).body().get("nodes").toString().contains("\"id\":\"nap\",\"phase\":\"SUCCEEDED\""));
+    } finally {
+      broker.start().awaitHealthy(Duration.ofSeconds(120));
+    }
+
+    JsonNode execution = ExecutionE2E.awaitPhase(tenant, id, Duration.ofSeconds(120), "SUCCEEDED", "FAILED");
+    assertThat(execution.get("phase").asString()).as(execution.toString()).isEqualTo("SUCCEEDED");
+    assertThat(tenant.api().get(secrets(tenant) + "/audit").body().get("items"))
+        .filteredOn(item -> item.get("action").asString().equals("redeem")).extracting(item -> item.get("outcome").asString())
+        .containsExactly("redeemed");
   }
 }
