@@ -403,6 +403,10 @@ public final class LocalStack implements AutoCloseable {
     return "127.0.0.1:" + options.layout().tenantGrpc();
   }
 
+  public String secretsInternalTarget() {
+    return "127.0.0.1:" + options.layout().secretsGrpc();
+  }
+
   public String routerMetricsUrl() {
     return "http://127.0.0.1:" + options.layout().routerHttp() + "/actuator/metrics";
   }

@@ -1,5 +1,13 @@
 package dev.meridian.devstack;
 
+import dev.meridian.proto.agent.v1.AgentServiceGrpc;
+import dev.meridian.proto.agent.v1.RedeemSecretsRequest;
+import dev.meridian.proto.secrets.v1.IssueGrantRequest;
+import dev.meridian.proto.secrets.v1.ListSecretsRequest;
+import dev.meridian.proto.secrets.v1.SecretGrantsGrpc;
+import dev.meridian.proto.secrets.v1.SecretScope;
+import dev.meridian.proto.secrets.v1.SecretsGrpc;
+import dev.meridian.proto.secrets.v1.WriteSecretRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -95,9 +103,18 @@ class AttackerE2E {
     methods.put("ExecutionRouter/TerminateExecution", c -> ExecutionRouterGrpc.newBlockingStub(c).terminateExecution(
         TerminateExecutionRequest.newBuilder().setScope(Scope.newBuilder().setOrg(org).setProject("proj").setDomain("development")).setExecutionId("any").build()));
 
+    methods.put("Secrets/ListSecrets", c -> SecretsGrpc.newBlockingStub(c).listSecrets(ListSecretsRequest.newBuilder().setOrg(org).build()));
+    methods.put("Secrets/WriteSecret", c -> SecretsGrpc.newBlockingStub(c).writeSecret(WriteSecretRequest.newBuilder()
+        .setSecret(SecretScope.newBuilder().setOrg(org).setName("planted")).setValue("x").setActor("attacker").build()));
+    methods.put("SecretGrants/IssueGrant", c -> SecretGrantsGrpc.newBlockingStub(c).issueGrant(IssueGrantRequest.newBuilder()
+        .setOrg(org).setProject("proj").setDomain("development").setExecutionId("e").setNodeId("n").setAttempt(1).setClusterId("mine")
+        .build()));
+    methods.put("AgentService/RedeemSecrets", c -> AgentServiceGrpc.newBlockingStub(c).redeemSecrets(RedeemSecretsRequest.newBuilder()
+        .setToken("forged-token").setAttemptId("e/n/1").setGrantId("guessed").build()));
+
     List<String> answered = new ArrayList<>();
-    for (String target : List.of(stack.tenantInternalTarget(), stack.routerInternalTarget(), stack.agentEndpointTarget(),
-        stack.infrastructure().temporal().target())) {
+    for (String target : List.of(stack.tenantInternalTarget(), stack.routerInternalTarget(), stack.secretsInternalTarget(),
+        stack.agentEndpointTarget(), stack.infrastructure().temporal().target())) {
       List<Attempt> attempts = List.of(
           new Attempt("plaintext", () -> NettyChannelBuilder.forTarget(target).usePlaintext().build()),
           new Attempt("TLS without a client certificate", () -> ServiceChannels.toAgentEndpoint(target, stack.ca().caFile())),
@@ -119,7 +136,24 @@ class AttackerE2E {
       }
     }
 
+    // Each service identity reaches only its own part of the broker.
+    DeploymentCa.Identity gateway = stack.ca().identity("gateway");
+    DeploymentCa.Identity router = stack.ca().identity("cluster-router");
+    for (var crossing : Map.of("SecretGrants/IssueGrant", gateway, "Secrets/ListSecrets", router, "Secrets/WriteSecret", router).entrySet()) {
+      ManagedChannel channel = ServiceChannels.toService(stack.secretsInternalTarget(),
+          new ServiceTls(crossing.getValue().ca(), crossing.getValue().certificate(), crossing.getValue().privateKey()));
+      try {
+        methods.get(crossing.getKey()).apply(channel);
+        answered.add(crossing.getKey() + " as another service");
+      } catch (StatusRuntimeException refused) {
+        assertThat(refused.getStatus().getCode()).as(crossing.getKey()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+
     assertThat(answered).as("internal methods that answered an outsider").isEmpty();
+    assertThat(victim.api().get("/api/v1/orgs/" + victim.org() + "/secrets").body().get("items")).isEmpty();
     assertThat(victim.api().get("/api/v1/orgs/" + victim.org() + "/api-keys").body().get("items")).isEqualTo(keysBefore);
     assertThat(victim.api().get("/api/v1/orgs/" + victim.org() + "/clusters").body().get("items")).isEmpty();
   }
