@@ -14,7 +14,10 @@ import dev.meridian.proto.api.v1.GetEntityRequest;
 import dev.meridian.proto.api.v1.ListMapItemsRequest;
 import dev.meridian.proto.api.v1.OrgRef;
 import dev.meridian.proto.api.v1.QuotaRef;
+import dev.meridian.proto.api.v1.PutSecretRequest;
 import dev.meridian.proto.api.v1.QuotaServiceGrpc;
+import dev.meridian.proto.api.v1.SecretRef;
+import dev.meridian.proto.api.v1.SecretServiceGrpc;
 import dev.meridian.proto.api.v1.SetQuotaRequest;
 import dev.meridian.proto.api.v1.RegistryServiceGrpc;
 import dev.meridian.proto.api.v1.Scope;
@@ -152,6 +155,30 @@ class GrpcApiE2E {
     assertThat(badRequest(refused).getFieldViolations(0).getField()).isEqualTo("/gpus/nvidia-h100");
     assertThat(org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
         () -> quotas.getQuota(QuotaRef.newBuilder().setOrg("no-such-org").build())).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void secretsAreWrittenListedAndDeletedOverGrpcWithRolesAndNeverShown(LocalStackExtension.Tenant tenant) {
+    executions(tenant);
+    var secrets = SecretServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS);
+    String value = "grpc-secret-value-never-shown";
+    Struct body = Struct.newBuilder().putFields("value", Value.newBuilder().setStringValue(value).build()).build();
+
+    secrets.putSecret(PutSecretRequest.newBuilder().setOrg(tenant.org()).setName("hub-token").setSecret(body).build());
+    Struct listed = secrets.listSecrets(OrgRef.newBuilder().setOrg(tenant.org()).build());
+    Struct audit = secrets.listSecretAudit(OrgRef.newBuilder().setOrg(tenant.org()).build());
+
+    assertThat(listed.getFieldsOrThrow("items").getListValue().getValues(0).getStructValue().getFieldsOrThrow("name").getStringValue())
+        .isEqualTo("hub-token");
+    assertThat(listed.toString() + audit.toString()).doesNotContain(value);
+    StatusRuntimeException invalid = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () -> secrets.putSecret(
+        PutSecretRequest.newBuilder().setOrg(tenant.org()).setName("9lives").setSecret(body).build()));
+    assertThat(badRequest(invalid).getFieldViolations(0).getField()).isEqualTo("/name");
+    assertThat(org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () -> secrets.listSecrets(
+        OrgRef.newBuilder().setOrg("someone-else").build())).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    secrets.deleteSecret(SecretRef.newBuilder().setOrg(tenant.org()).setName("hub-token").build());
+    assertThat(secrets.listSecrets(OrgRef.newBuilder().setOrg(tenant.org()).build()).getFieldsOrThrow("items").getListValue()
+        .getValuesCount()).isZero();
   }
 
   private static BadRequest badRequest(StatusRuntimeException e) {

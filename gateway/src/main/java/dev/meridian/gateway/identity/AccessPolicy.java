@@ -70,7 +70,11 @@ public final class AccessPolicy {
       Map.entry("meridian.api.v1.ExecutionService/ListMapItems", Role.VIEWER),
       Map.entry("meridian.api.v1.QuotaService/GetQuota", Role.VIEWER),
       Map.entry("meridian.api.v1.QuotaService/SetQuota", Role.ADMIN),
-      Map.entry("meridian.api.v1.QuotaService/GetQuotaUsage", Role.VIEWER));
+      Map.entry("meridian.api.v1.QuotaService/GetQuotaUsage", Role.VIEWER),
+      Map.entry("meridian.api.v1.SecretService/PutSecret", Role.ADMIN),
+      Map.entry("meridian.api.v1.SecretService/DeleteSecret", Role.ADMIN),
+      Map.entry("meridian.api.v1.SecretService/ListSecretAudit", Role.ADMIN),
+      Map.entry("meridian.api.v1.SecretService/ListSecrets", Role.MEMBER));
 
   /** A gRPC call of the public API that names {@code org} in its request. */
   public static Decision decideGrpc(String fullMethod, String org, Caller caller) {

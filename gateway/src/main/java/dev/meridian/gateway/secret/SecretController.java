@@ -54,7 +54,7 @@ class SecretController {
     return outcome instanceof Outcome.Refused<?> refused ? RestErrors.problem(refused.refusal()) : ResponseEntity.noContent().build();
   }
 
-  private static Map<String, Object> view(SecretInfo info) {
+  static Map<String, Object> view(SecretInfo info) {
     Map<String, Object> view = new LinkedHashMap<>();
     view.put("name", info.getSecret().getName());
     view.put("project", info.getSecret().getProject().isEmpty() ? null : info.getSecret().getProject());
@@ -67,7 +67,7 @@ class SecretController {
     return view;
   }
 
-  private static Map<String, Object> view(AuditEntry entry) {
+  static Map<String, Object> view(AuditEntry entry) {
     Map<String, Object> view = new LinkedHashMap<>();
     view.put("at", Timestamps.toString(entry.getAt()));
     view.put("actor", entry.getActor());
