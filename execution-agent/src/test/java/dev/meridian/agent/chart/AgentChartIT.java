@@ -47,7 +47,7 @@ class AgentChartIT {
 
     assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
         "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "Deployment");
-    assertThat(only(objects, Role.class).getRules()).flatExtracting(PolicyRule::getResources).containsExactlyInAnyOrder("pods", "pods/log");
+    assertThat(only(objects, Role.class).getRules()).flatExtracting(PolicyRule::getResources).containsExactlyInAnyOrder("pods", "pods/log", "secrets");
     assertThat(only(objects, ClusterRole.class).getRules()).singleElement().satisfies(rule -> {
       assertThat(rule.getResources()).containsExactly("nodes");
       assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");

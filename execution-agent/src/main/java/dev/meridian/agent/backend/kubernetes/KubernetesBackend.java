@@ -74,17 +74,19 @@ public final class KubernetesBackend implements TaskBackend {
     if (attempts.putIfAbsent(assignment.getAttemptId(), new Tracked(assignment)) != null) {
       return;
     }
-    Pod pod = PodManifest.forAttempt(assignment, namespace, gpuNodeLabel);
-    if (!secrets.values().isEmpty()) {
-      Tracked tracked = attempts.get(assignment.getAttemptId());
-      tracked.ended = true;
-      tracked.endedAt = Instant.now();
-      reporter.failed(assignment, null, "this agent's Kubernetes backend does not deliver secrets yet (the process backend does); "
-          + "see docs/secrets.md", List.of(), logsUri(pod));
-      return;
-    }
+    Pod pod = PodManifest.forAttempt(assignment, namespace, gpuNodeLabel,
+        secrets.values().stream().map(dev.meridian.agent.backend.AttemptSecrets.Value::mount).toList());
     try {
-      client.pods().inNamespace(namespace).resource(pod).create();
+      Pod created = client.pods().inNamespace(namespace).resource(pod).create();
+      if (!secrets.values().isEmpty()) {
+        try {
+          createSecret(created, secrets);
+        } catch (KubernetesClientException e) {
+          // Without its Secret the Pod would wait forever; remove it and fail the attempt.
+          client.pods().inNamespace(namespace).withName(created.getMetadata().getName()).delete();
+          throw e;
+        }
+      }
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         return;
@@ -161,6 +163,22 @@ public final class KubernetesBackend implements TaskBackend {
       tracked.endedAt = Instant.now();
       report.run();
     }
+  }
+
+  /**
+   * The attempt's secret values as a Secret owned by its Pod, so Kubernetes deletes it with the Pod.
+   * The Pod is created first (its uid is the owner); its container waits until the Secret exists.
+   */
+  private void createSecret(Pod pod, dev.meridian.agent.backend.AttemptSecrets secrets) {
+    Map<String, String> values = new java.util.LinkedHashMap<>();
+    secrets.values().forEach(secret -> values.put(secret.mount().name(), secret.value()));
+    client.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName(PodManifest.secretName(pod.getMetadata().getName())).withNamespace(namespace)
+          .addToLabels(PodManifest.MANAGED_BY, PodManifest.AGENT)
+          .addNewOwnerReference().withApiVersion("v1").withKind("Pod").withName(pod.getMetadata().getName())
+            .withUid(pod.getMetadata().getUid()).withBlockOwnerDeletion(true).endOwnerReference()
+        .endMetadata()
+        .withType("Opaque").withImmutable(true).withStringData(values).build()).create();
   }
 
   @Override

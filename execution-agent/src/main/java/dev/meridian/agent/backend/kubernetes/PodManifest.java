@@ -1,6 +1,7 @@
 package dev.meridian.agent.backend.kubernetes;
 
 import dev.meridian.proto.agent.v1.Assignment;
+import dev.meridian.workflow.SecretMount;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -40,6 +41,7 @@ public final class PodManifest {
   static final String OUTPUTS_PATH = "/var/run/meridian/out/outputs.json";
   static final String INPUTS_PATH = "/var/run/meridian/in/inputs.json";
   static final String CONTAINER = "task";
+  static final String SECRETS_DIR = "/var/run/meridian/secrets";
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -49,6 +51,15 @@ public final class PodManifest {
    * @param gpuNodeLabel the node label whose value names a node's GPU type (e.g. {@code nvidia-h100})
    */
   public static Pod forAttempt(Assignment assignment, String namespace, String gpuNodeLabel) {
+    return forAttempt(assignment, namespace, gpuNodeLabel, List.of());
+  }
+
+  /**
+   * With {@code secrets}, the Pod takes their values from the Secret {@link #secretName} (made by
+   * the agent, owned by the Pod): env secrets by {@code secretKeyRef}, file secrets as {@code 0400}
+   * files under {@value #SECRETS_DIR} or at their {@code mountPath}. The Pod spec holds names only.
+   */
+  public static Pod forAttempt(Assignment assignment, String namespace, String gpuNodeLabel, List<SecretMount> secrets) {
     var task = assignment.getTask();
     var resources = task.getResources();
     Map<String, Quantity> requests = new LinkedHashMap<>();
@@ -94,7 +105,40 @@ public final class PodManifest {
           .endDownwardAPI().endVolume()
           .addNewVolume().withName("meridian-out").withNewEmptyDir().endEmptyDir().endVolume()
         .endSpec();
-    return pod.build();
+    Pod built = pod.build();
+    if (!secrets.isEmpty()) {
+      addSecrets(built, podName(assignment.getAttemptId()), secrets);
+    }
+    return built;
+  }
+
+  /** The Secret that holds an attempt's secret values, named after its Pod. */
+  static String secretName(String podName) {
+    return podName + "-secrets";
+  }
+
+  private static void addSecrets(Pod pod, String podName, List<SecretMount> secrets) {
+    var container = pod.getSpec().getContainers().getFirst();
+    List<io.fabric8.kubernetes.api.model.KeyToPath> files = new ArrayList<>();
+    for (SecretMount secret : secrets) {
+      if (secret.delivery() == SecretMount.Delivery.ENV) {
+        container.getEnv().add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(secret.envVar()).withNewValueFrom()
+            .withNewSecretKeyRef().withName(secretName(podName)).withKey(secret.name()).endSecretKeyRef().endValueFrom().build());
+      } else {
+        files.add(new io.fabric8.kubernetes.api.model.KeyToPath(secret.name(), 0400, secret.name()));
+        if (secret.mountPath() != null) {
+          container.getVolumeMounts().add(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("meridian-secrets")
+              .withMountPath(secret.mountPath()).withSubPath(secret.name()).withReadOnly(true).build());
+        }
+      }
+    }
+    container.getEnv().add(new EnvVar("MERIDIAN_SECRETS_DIR", SECRETS_DIR, null));
+    if (!files.isEmpty()) {
+      container.getVolumeMounts().add(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("meridian-secrets")
+          .withMountPath(SECRETS_DIR).withReadOnly(true).build());
+      pod.getSpec().getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("meridian-secrets").withNewSecret()
+          .withSecretName(secretName(podName)).withItems(files).withDefaultMode(0400).endSecret().build());
+    }
   }
 
   private static List<EnvVar> env(Assignment assignment) {

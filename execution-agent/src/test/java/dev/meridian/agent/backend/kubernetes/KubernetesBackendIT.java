@@ -75,6 +75,44 @@ class KubernetesBackendIT {
   }
 
   @Test
+  void secretsReachThePodThroughASecretItOwnsAndThePodSpecHoldsNoValue() {
+    var secrets = new dev.meridian.agent.backend.AttemptSecrets(java.util.List.of(
+        new dev.meridian.agent.backend.AttemptSecrets.Value(new dev.meridian.workflow.SecretMount("hub-token",
+            dev.meridian.workflow.SecretMount.Delivery.ENV, "HF_TOKEN", null), "hf_value"),
+        new dev.meridian.agent.backend.AttemptSecrets.Value(new dev.meridian.workflow.SecretMount("gcs-key",
+            dev.meridian.workflow.SecretMount.Delivery.FILE, null, "/etc/gcs/key.json"), "{\"private_key\": \"k\"}")));
+
+    backend.start(PodManifestTest.trainOnTwoH100s(), secrets);
+    Pod pod = awaitPod();
+    await().until(() -> client.secrets().inNamespace(NAMESPACE).withName(POD + "-secrets").get() != null);
+    var secret = client.secrets().inNamespace(NAMESPACE).withName(POD + "-secrets").get();
+
+    assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+      assertThat(owner.getKind()).isEqualTo("Pod");
+      assertThat(owner.getUid()).isEqualTo(pod.getMetadata().getUid());
+    });
+    var keys = new java.util.HashSet<String>();
+    if (secret.getData() != null) {
+      keys.addAll(secret.getData().keySet());
+    }
+    if (secret.getStringData() != null) {
+      keys.addAll(secret.getStringData().keySet());
+    }
+    assertThat(keys).as("the values are in the Secret").containsExactlyInAnyOrder("hub-token", "gcs-key");
+    assertThat(secret.getImmutable()).isTrue();
+    var container = pod.getSpec().getContainers().getFirst();
+    assertThat(container.getEnv()).anySatisfy(env -> {
+      assertThat(env.getName()).isEqualTo("HF_TOKEN");
+      assertThat(env.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("hub-token");
+    });
+    assertThat(container.getVolumeMounts()).anySatisfy(mount -> {
+      assertThat(mount.getMountPath()).isEqualTo("/etc/gcs/key.json");
+      assertThat(mount.getSubPath()).isEqualTo("gcs-key");
+    });
+    assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(pod)).doesNotContain("hf_value", "private_key");
+  }
+
+  @Test
   void aNonZeroExitFailsWithTheCodeAndTheEndOfTheLog() {
     backend.start(PodManifestTest.trainOnTwoH100s());
     awaitPod();
