@@ -20,7 +20,8 @@ class RegistryE2E {
     return (ObjectNode) Examples.load("workflow.json").deepCopy();
   }
 
-  private static JsonNode errorAt(MeridianClient.Response response, String pointer) {
+  /** The error at {@code pointer} of a 422 problem+json answer. */
+  static JsonNode errorAt(MeridianClient.Response response, String pointer) {
     assertThat(response.status()).as(response.body().toString()).isEqualTo(422);
     assertThat(response.header("Content-Type")).startsWith("application/problem+json");
     for (JsonNode error : response.body().get("errors")) {

@@ -25,16 +25,6 @@ class SecretsE2E {
     return tenant.api().as(LocalStack.apiKey(tenant.api(), tenant.org(), role));
   }
 
-  private static JsonNode errorAt(MeridianClient.Response response, String pointer) {
-    assertThat(response.status()).as(response.body().toString()).isEqualTo(422);
-    for (JsonNode error : response.body().get("errors")) {
-      if (error.get("pointer").asString().equals(pointer)) {
-        return error;
-      }
-    }
-    throw new AssertionError("no error at " + pointer + " in " + response.body());
-  }
-
   @Test
   void anAdminWritesSecretsThatAreListedByNameScopeAndVersionAndNeverShown(LocalStackExtension.Tenant tenant) {
     MeridianClient admin = as(tenant, "admin");
@@ -89,17 +79,17 @@ class SecretsE2E {
 
   @Test
   void badNamesScopesAndValuesAreRefusedWhereTheyAre(LocalStackExtension.Tenant tenant) {
-    assertThat(errorAt(tenant.api().put(secrets(tenant) + "/9lives", Map.of("value", "x")), "/name").get("message").asString())
+    assertThat(RegistryE2E.errorAt(tenant.api().put(secrets(tenant) + "/9lives", Map.of("value", "x")), "/name").get("message").asString())
         .contains("starts with a letter");
-    assertThat(errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "")), "/value").get("message").asString())
+    assertThat(RegistryE2E.errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "")), "/value").get("message").asString())
         .contains("non-empty");
-    assertThat(errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "x".repeat(64 * 1024 + 1))), "/value")
+    assertThat(RegistryE2E.errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "x".repeat(64 * 1024 + 1))), "/value")
         .get("message").asString()).contains("at most 64 KiB");
-    assertThat(errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "x", "domain", "production")), "/domain")
+    assertThat(RegistryE2E.errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "x", "domain", "production")), "/domain")
         .get("message").asString()).contains("names its project");
-    assertThat(errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "x", "project", "nope")), "/project")
+    assertThat(RegistryE2E.errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "x", "project", "nope")), "/project")
         .get("message").asString()).contains("does not exist");
-    errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "x", "scope", "all")), "/scope");
+    RegistryE2E.errorAt(tenant.api().put(secrets(tenant) + "/db", Map.of("value", "x", "scope", "all")), "/scope");
     assertThat(tenant.api().get(secrets(tenant)).body().get("items")).isEmpty();
   }
 
@@ -181,7 +171,7 @@ class SecretsE2E {
 
     var refused = other.api().post(other.scope() + "/executions", Map.of("workflow", Map.of("name", "with-secrets", "version", "1")));
 
-    assertThat(errorAt(refused, "/workflow").get("message").asString()).contains("node 'env' needs secret 'hub-token'");
+    assertThat(RegistryE2E.errorAt(refused, "/workflow").get("message").asString()).contains("node 'env' needs secret 'hub-token'");
     assertThat(other.api().get(other.scope() + "/executions").body().get("items")).isEmpty();
   }
 
