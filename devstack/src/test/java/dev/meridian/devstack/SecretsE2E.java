@@ -61,6 +61,7 @@ class SecretsE2E {
     assertThat(member.get(secrets(tenant)).status()).isEqualTo(200);
     assertThat(member.get(secrets(tenant) + "/audit").status()).isEqualTo(403);
     assertThat(viewer.get(secrets(tenant)).status()).isEqualTo(403);
+    assertThat(viewer.put(secrets(tenant) + "/db", Map.of("value", VALUE)).status()).isEqualTo(403);
   }
 
   @Test
@@ -263,5 +264,53 @@ class SecretsE2E {
     assertThat(tenant.api().get(secrets(tenant) + "/audit").body().get("items"))
         .filteredOn(item -> item.get("action").asString().equals("redeem")).extracting(item -> item.get("outcome").asString())
         .containsExactly("redeemed");
+  }
+
+  private record Registered(String id, String token) {}
+
+  private static Registered registerCluster(LocalStackExtension.Tenant tenant, String name) {
+    var response = tenant.api().post("/api/v1/orgs/" + tenant.org() + "/clusters", Map.of("name", name, "region", "test"));
+    assertThat(response.status()).as(response.body().toString()).isEqualTo(201);
+    return new Registered(response.body().get("id").asString(), response.body().get("token").asString());
+  }
+
+  @Test
+  void aGrantIsRedeemedOnceAndOnlyByTheClusterItWasIssuedFor(LocalStackExtension.Tenant tenant) {
+    assertThat(tenant.api().put(secrets(tenant) + "/hub-token", Map.of("value", VALUE)).status()).isEqualTo(204);
+    Registered mine = registerCluster(tenant, "gpu-pool");
+    LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
+    Registered theirs = registerCluster(other, "their-pool");
+    LocalStack stack = tenant.stack();
+    var router = stack.ca().identity("cluster-router");
+    io.grpc.ManagedChannel asRouter = dev.meridian.identity.ServiceChannels.toService(stack.secretsInternalTarget(),
+        new dev.meridian.identity.ServiceTls(router.ca(), router.certificate(), router.privateKey()));
+    io.grpc.ManagedChannel asAgent = dev.meridian.identity.ServiceChannels.toAgentEndpoint(stack.agentEndpointTarget(), stack.ca().caFile());
+    try {
+      // What the router does when it assigns attempt e1/train/1 to the cluster gpu-pool.
+      String grant = dev.meridian.proto.secrets.v1.SecretGrantsGrpc.newBlockingStub(asRouter).issueGrant(
+          dev.meridian.proto.secrets.v1.IssueGrantRequest.newBuilder().setOrg(tenant.org()).setProject("proj").setDomain("development")
+              .setExecutionId("e1").setNodeId("train").setAttempt(1).setClusterId(mine.id())
+              .addSecrets(dev.meridian.proto.secrets.v1.SecretMount.newBuilder().setName("hub-token").setEnvVar("HF_TOKEN")).build())
+          .getGrantId();
+      var agent = dev.meridian.proto.agent.v1.AgentServiceGrpc.newBlockingStub(asAgent);
+      java.util.function.Function<Registered, dev.meridian.proto.agent.v1.RedeemSecretsResponse> redeem = cluster -> agent.redeemSecrets(
+          dev.meridian.proto.agent.v1.RedeemSecretsRequest.newBuilder().setToken(cluster.token()).setAttemptId("e1/train/1")
+              .setGrantId(grant).build());
+
+      var stolen = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class, () -> redeem.apply(theirs));
+      var redeemed = redeem.apply(mine);
+      var replayed = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class, () -> redeem.apply(mine));
+
+      assertThat(stolen.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+      assertThat(redeemed.getSecrets(0).getValue()).isEqualTo(VALUE);
+      assertThat(replayed.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+      assertThat(replayed.getStatus().getDescription()).contains("already redeemed");
+      assertThat(tenant.api().get(secrets(tenant) + "/audit").body().get("items"))
+          .extracting(item -> item.get("action").asString() + " " + item.get("outcome").asString())
+          .containsExactly("redeem refused", "redeem redeemed", "redeem refused", "grant granted", "write stored");
+    } finally {
+      asRouter.shutdownNow();
+      asAgent.shutdownNow();
+    }
   }
 }
