@@ -72,6 +72,10 @@ class AccessE2E {
       Map.entry("POST /api/v1/orgs/{org}/members", "admin"),
       Map.entry("PATCH /api/v1/orgs/{org}/members/{userId}", "admin"),
       Map.entry("DELETE /api/v1/orgs/{org}/members/{userId}", "admin"),
+      Map.entry("PUT /api/v1/orgs/{org}/secrets/{name}", "admin"),
+      Map.entry("DELETE /api/v1/orgs/{org}/secrets/{name}", "admin"),
+      Map.entry("GET /api/v1/orgs/{org}/secrets", "member"),
+      Map.entry("GET /api/v1/orgs/{org}/secrets/audit", "admin"),
       Map.entry("POST /api/v1/signup", ANYONE),
       Map.entry("POST /api/v1/signup/confirm", ANYONE),
       Map.entry("POST /api/v1/invitations/accept", ANYONE));
@@ -93,7 +97,11 @@ class AccessE2E {
       Map.entry("meridian.api.v1.ExecutionService/TerminateExecution", "member"),
       Map.entry("meridian.api.v1.QuotaService/GetQuota", "viewer"),
       Map.entry("meridian.api.v1.QuotaService/SetQuota", "admin"),
-      Map.entry("meridian.api.v1.QuotaService/GetQuotaUsage", "viewer"));
+      Map.entry("meridian.api.v1.QuotaService/GetQuotaUsage", "viewer"),
+      Map.entry("meridian.api.v1.SecretService/PutSecret", "admin"),
+      Map.entry("meridian.api.v1.SecretService/DeleteSecret", "admin"),
+      Map.entry("meridian.api.v1.SecretService/ListSecrets", "member"),
+      Map.entry("meridian.api.v1.SecretService/ListSecretAudit", "admin"));
 
   private static LocalStackExtension.Tenant a;
   private static LocalStackExtension.Tenant b;
