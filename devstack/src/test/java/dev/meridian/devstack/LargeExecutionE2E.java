@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,25 +104,6 @@ class LargeExecutionE2E {
     assertNothingStaysReserved(tenant);
   }
 
-  /**
-   * The execution, read every 100 ms: nodes run for seconds, so that is sample enough, and a loop
-   * without a pause runs into the org's API rate limit (429), whose answer is not an execution.
-   */
-  private static JsonNode sample(LocalStackExtension.Tenant tenant, String id) {
-    while (true) {
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      var response = tenant.api().get(tenant.execution(id));
-      if (response.status() == 200) {
-        return response.body();
-      }
-    }
-  }
-
   @Test
   void aLaunchPlansMaxParallelismBoundsHowManyNodesRunAtOnce(LocalStackExtension.Tenant tenant) {
     int width = 8;
@@ -133,12 +113,22 @@ class LargeExecutionE2E {
     assertThat(narrow.status()).as(narrow.body().toString()).isEqualTo(201);
 
     String id = ExecutionE2E.launch(tenant, Map.of("launchPlan", Map.of("name", "narrow", "version", "1")));
-    long mostRunning = 0;
-    JsonNode execution = sample(tenant, id);
-    for (Instant deadline = Instant.now().plus(Duration.ofMinutes(2)); execution.get("endedAt").isNull() && Instant.now().isBefore(deadline); ) {
-      mostRunning = Math.max(mostRunning, execution.get("nodes").valueStream().filter(n -> n.get("phase").asString().equals("RUNNING")).count());
-      execution = sample(tenant, id);
-    }
+    // Sampled every 100 ms (nodes run for seconds); only 200 answers count, as a 429 from the org's
+    // API rate limit is not an execution.
+    java.util.concurrent.atomic.AtomicLong running = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<JsonNode> last = new java.util.concurrent.atomic.AtomicReference<>();
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      var response = tenant.api().get(tenant.execution(id));
+      if (response.status() != 200) {
+        return false;
+      }
+      last.set(response.body());
+      running.accumulateAndGet(response.body().get("nodes").valueStream()
+          .filter(n -> n.get("phase").asString().equals("RUNNING")).count(), Math::max);
+      return !response.body().get("endedAt").isNull();
+    });
+    long mostRunning = running.get();
+    JsonNode execution = last.get();
 
     assertThat(execution.get("phase").asString()).isEqualTo("SUCCEEDED");
     assertThat(mostRunning).as("nodes running at once").isBetween(1L, 2L);

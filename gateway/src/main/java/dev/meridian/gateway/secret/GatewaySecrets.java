@@ -109,8 +109,10 @@ class GatewaySecrets {
     if (domain != null && !Scope.DOMAINS.contains(domain)) {
       return invalid("/domain", "domain '" + domain + "' does not exist; domains are " + Scope.DOMAINS);
     }
-    return projects.check(new Scope(org, project, Scope.DOMAINS.getFirst())).isPresent()
-        ? invalid("/project", "project '" + project + "' does not exist in org " + org) : Optional.empty();
+    // Only "no such project" is the request's fault; tenant-service being unavailable stays a 503.
+    Optional<Refusal> noProject = projects.check(new Scope(org, project, Scope.DOMAINS.getFirst()));
+    return noProject.isPresent() && noProject.get() instanceof Refusal.NotFound
+        ? invalid("/project", "project '" + project + "' does not exist in org " + org) : noProject;
   }
 
   private static Optional<Refusal> invalid(String pointer, String message) {

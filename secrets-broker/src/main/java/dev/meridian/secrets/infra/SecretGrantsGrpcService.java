@@ -49,5 +49,4 @@ class SecretGrantsGrpcService extends SecretGrantsGrpc.SecretGrantsImplBase {
           : Status.PERMISSION_DENIED).withDescription(refused.message()).asRuntimeException();
     });
   }
-
 }
