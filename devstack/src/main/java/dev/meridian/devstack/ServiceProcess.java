@@ -101,6 +101,33 @@ public final class ServiceProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /**
+   * SIGSTOP: the process keeps its sockets open but answers nothing, as a process stuck in a long
+   * pause or on a frozen machine does; {@link #thaw()} lets it go on where it stopped.
+   */
+  public void freeze() {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #freeze()}. */
+  public void thaw() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + this.name + " exited with " + kill.exitValue());
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** SIGKILL: a crash, no clean-up. */
   public synchronized void kill() {
     if (process != null) {

@@ -197,9 +197,15 @@ class SecretsE2E {
     assertThat(execution.get("outputs").get("length").asInt()).isEqualTo(value.length());
 
     // Everything the stack keeps on disk: PostgreSQL's data files and WAL, Kafka's log segments,
-    // every service's log, the agent's working directories. (Temporal's test server keeps its
-    // histories in memory; they carry secret names only, and the grant id never enters them.)
-    java.nio.file.Path home = tenant.stack().service("gateway").log().getParent().getParent();
+    // every service's log, the agent's working directories; and the execution's Temporal history
+    // (the test server keeps it in memory, so it is read back through Temporal's own API).
+    assertThat(filesHolding(tenant.stack(), value)).as("files holding the value").isEmpty();
+    assertThat(temporalHistory(tenant, id)).as("the execution's Temporal history").doesNotContain(value);
+    assertThat(temporalHistory(tenant, id)).as("the execution's Temporal history").contains("hub-token");
+  }
+
+  private static List<java.nio.file.Path> filesHolding(LocalStack stack, String value) throws java.io.IOException {
+    java.nio.file.Path home = stack.service("gateway").log().getParent().getParent();
     byte[] needle = value.getBytes(StandardCharsets.UTF_8);
     List<java.nio.file.Path> holding = new java.util.ArrayList<>();
     try (var files = java.nio.file.Files.walk(home)) {
@@ -209,7 +215,31 @@ class SecretsE2E {
         }
       }
     }
-    assertThat(holding).as("files under %s holding the value", home).isEmpty();
+    return holding;
+  }
+
+  /** The execution's whole workflow history as Temporal exports it (protobuf bytes read as text). */
+  private static String temporalHistory(LocalStackExtension.Tenant tenant, String id) {
+    LocalStack stack = tenant.stack();
+    var router = stack.ca().identity("cluster-router");
+    io.grpc.ManagedChannel channel = dev.meridian.identity.ServiceChannels.toService(stack.infrastructure().temporal().target(),
+        new dev.meridian.identity.ServiceTls(router.ca(), router.certificate(), router.privateKey()));
+    try {
+      var temporal = io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.newBlockingStub(channel);
+      var history = new java.io.ByteArrayOutputStream();
+      com.google.protobuf.ByteString page = com.google.protobuf.ByteString.EMPTY;
+      do {
+        var response = temporal.getWorkflowExecutionHistory(io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest.newBuilder()
+            .setNamespace("meridian").setNextPageToken(page)
+            .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId("execution/" + tenant.org() + "/" + id))
+            .build());
+        history.writeBytes(response.getHistory().toByteArray());
+        page = response.getNextPageToken();
+      } while (!page.isEmpty());
+      return history.toString(StandardCharsets.ISO_8859_1);
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   private static boolean contains(java.nio.file.Path file, byte[] needle) {
@@ -264,6 +294,54 @@ class SecretsE2E {
     assertThat(tenant.api().get(secrets(tenant) + "/audit").body().get("items"))
         .filteredOn(item -> item.get("action").asString().equals("redeem")).extracting(item -> item.get("outcome").asString())
         .containsExactly("redeemed");
+  }
+
+  @Test
+  void anAttemptWhoseRedemptionTheBrokerDiesInIsLostAndRetriedWithAFreshGrant(LocalStackExtension.Tenant tenant) throws Exception {
+    String value = "mid-redemption-probe-" + java.util.UUID.randomUUID();
+    assertThat(tenant.api().put(secrets(tenant) + "/hub-token", Map.of("value", value)).status()).isEqualTo(204);
+    registerEnvWorkflow(tenant);
+    ServiceProcess agent = tenant.stack().service("execution-agent");
+    ServiceProcess broker = tenant.stack().service("secrets-broker");
+
+    // The agent is frozen so that the assignment, and the grant id in it, wait in its socket; once
+    // the grant is issued the broker freezes too, the agent's redemption reaches it and gets no
+    // answer, and the broker is killed with the redemption in its hands.
+    agent.freeze();
+    String id;
+    try {
+      id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "with-secrets", "version", "1")));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+          audit(tenant).stream().anyMatch(item -> item.equals("grant granted " + id + "/env/1")));
+      broker.freeze();
+    } finally {
+      agent.thaw();
+    }
+    try {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+          tenant.api().get(tenant.execution(id)).body().get("nodes").get(0).get("attempts").get(0).get("phase").asString().equals("LOST"));
+    } finally {
+      broker.kill();
+      broker.start().awaitHealthy(Duration.ofSeconds(120));
+    }
+
+    JsonNode execution = ExecutionE2E.awaitPhase(tenant, id, Duration.ofSeconds(120), "SUCCEEDED", "FAILED");
+    assertThat(execution.get("phase").asString()).as(execution.toString()).isEqualTo("SUCCEEDED");
+    assertThat(execution.get("outputs").get("length").asInt()).isEqualTo(value.length());
+    JsonNode attempts = execution.get("nodes").get(0).get("attempts");
+    assertThat(attempts).extracting(attempt -> attempt.get("phase").asString()).containsExactly("LOST", "SUCCEEDED");
+    assertThat(attempts.get(0).get("reason").asString()).contains("secrets could not be redeemed");
+    assertThat(audit(tenant)).filteredOn(item -> item.startsWith("grant") || item.startsWith("redeem"))
+        .containsExactly("redeem redeemed " + id + "/env/2", "grant granted " + id + "/env/2", "grant granted " + id + "/env/1");
+    assertThat(filesHolding(tenant.stack(), value)).as("files holding the value").isEmpty();
+  }
+
+  /** The org's secret audit trail, newest first, as "action outcome attempt". */
+  private static List<String> audit(LocalStackExtension.Tenant tenant) {
+    List<String> items = new java.util.ArrayList<>();
+    tenant.api().get(secrets(tenant) + "/audit").body().get("items").forEach(item -> items.add(
+        item.get("action").asString() + " " + item.get("outcome").asString() + " " + item.path("attempt").asString("")));
+    return items;
   }
 
   private record Registered(String id, String token) {}
