@@ -74,15 +74,48 @@ public class AdmissionLedger {
         .query(String.class).optional().map("ADMITTED"::equals).orElse(false);
   }
 
-  /** Frees the reservation (or leaves the queue). True only for the one call that deleted the row. */
+  /**
+   * Frees the reservation (or leaves the queue). True only for the one call that deleted the row.
+   * A task's reservation is metered in the same statement: see {@link #RELEASE}.
+   */
   public boolean release(String org, String requestId) {
-    return jdbc.sql("delete from admissions where org_id = :org and request_id = :id").param("org", org).param("id", requestId).update() == 1;
+    return jdbc.sql(RELEASE.formatted("org_id = :org and request_id = :id")).param("org", org).param("id", requestId)
+        .query(Integer.class).single() == 1;
   }
 
   /** Frees everything the execution holds or waits for: it ended. Returns how many rows went. */
   public int releaseExecution(String org, String executionId) {
-    return jdbc.sql("delete from admissions where org_id = :org and execution_id = :id").param("org", org).param("id", executionId).update();
+    return jdbc.sql(RELEASE.formatted("org_id = :org and execution_id = :id")).param("org", org).param("id", executionId)
+        .query(Integer.class).single();
   }
+
+  /**
+   * Deletes the rows the condition names and, for every admitted task among them, writes the usage
+   * record of its last interval (from admission, or the last hourly cut, to now) and the reserved
+   * interval on the attempt, all in one statement: a reservation is released and metered together
+   * or not at all, whichever caller releases it. Answers how many rows were deleted.
+   */
+  private static final String RELEASE = """
+      with gone as (delete from admissions where %s returning *),
+      metered as (
+        insert into usage_records (record_id, org_id, project, domain, execution_id, node_id, attempt_id, cluster, gpu_type, gpus,
+                                   milli_cpu, memory_mib, started_at, ended_at, final)
+        select g.org_id || '/' || g.request_id || '@' || floor(extract(epoch from coalesce(g.metered_until, g.admitted_at)) * 1000000)::bigint,
+               g.org_id, g.project, coalesce(e.domain, ''), g.execution_id, g.node_id, g.request_id, a.cluster, g.gpu_type, g.gpus,
+               g.milli_cpu, g.memory_mib, coalesce(g.metered_until, g.admitted_at), now(), true
+          from gone g
+          left join executions e on e.org_id = g.org_id and e.execution_id = g.execution_id
+          left join attempts a on a.org_id = g.org_id and a.attempt_id = g.request_id
+         where g.kind = 'TASK' and g.state = 'ADMITTED' and coalesce(g.metered_until, g.admitted_at) < now()
+        on conflict (record_id) do nothing
+        returning 1),
+      reserved as (
+        update attempts set reserved_from = g.admitted_at, reserved_until = now()
+          from gone g
+         where attempts.org_id = g.org_id and attempts.attempt_id = g.request_id and g.kind = 'TASK' and g.state = 'ADMITTED'
+        returning 1)
+      select count(*)::int from gone
+      """;
 
   /** Serialises admission decisions of one org across threads and router instances, until the transaction ends. */
   void lock(String org) {

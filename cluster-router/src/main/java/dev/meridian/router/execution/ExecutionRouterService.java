@@ -277,6 +277,8 @@ class ExecutionRouterService extends ExecutionRouterGrpc.ExecutionRouterImplBase
     if (a.exitCode() != null) attempt.setExitCode(a.exitCode());
     if (a.reason() != null) attempt.setReason(a.reason());
     if (a.logsUri() != null) attempt.setLogsUri(a.logsUri());
+    if (a.reservedFrom() != null) attempt.setReservedFrom(timestamp(a.reservedFrom()));
+    if (a.reservedUntil() != null) attempt.setReservedUntil(timestamp(a.reservedUntil()));
     return attempt.build();
   }
 

@@ -35,7 +35,7 @@ public class ExecutionStore {
   }
 
   public record AttemptRow(String attemptId, String nodeId, int attempt, String cluster, String phase, Instant startedAt,
-      Instant endedAt, Integer exitCode, String reason, String logsUri) {}
+      Instant endedAt, Integer exitCode, String reason, String logsUri, Instant reservedFrom, Instant reservedUntil) {}
 
   private static final String EXECUTION_COLUMNS = """
       org_id, execution_id, project, domain, workflow_name, workflow_version, phase, inputs_json, outputs_json,
@@ -128,7 +128,7 @@ public class ExecutionStore {
     return new NodeRow(rs.getString(1), rs.getString(2), rs.getString(3), (Integer) rs.getObject(4), List.of(failed));
   }
 
-  private static final String ATTEMPT_COLUMNS = "attempt_id, node_id, attempt, cluster, phase, started_at, ended_at, exit_code, reason, logs_uri";
+  private static final String ATTEMPT_COLUMNS = "attempt_id, node_id, attempt, cluster, phase, started_at, ended_at, exit_code, reason, logs_uri, reserved_from, reserved_until";
 
   /** The attempts of the execution's nodes; a map node's items have their own query. */
   List<AttemptRow> attempts(String org, String executionId) {
@@ -235,7 +235,7 @@ public class ExecutionStore {
 
   private static AttemptRow attempt(ResultSet rs, int row) throws SQLException {
     return new AttemptRow(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5), instant(rs, 6),
-        instant(rs, 7), (Integer) rs.getObject(8), rs.getString(9), rs.getString(10));
+        instant(rs, 7), (Integer) rs.getObject(8), rs.getString(9), rs.getString(10), instant(rs, 11), instant(rs, 12));
   }
 
   /** False when the execution row does not exist (yet): its creating transaction has not committed. */

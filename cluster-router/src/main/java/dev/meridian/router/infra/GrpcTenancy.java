@@ -26,7 +26,8 @@ class GrpcTenancy {
   @GlobalServerInterceptor
   @Order(0)
   ServerInterceptor internalCallers() {
-    return ServiceCallers.only(Set.of("gateway"), Map.of(RouterPeersGrpc.SERVICE_NAME, Set.of("cluster-router")));
+    return ServiceCallers.only(Set.of("gateway"), Map.of(RouterPeersGrpc.SERVICE_NAME, Set.of("cluster-router"),
+        dev.meridian.proto.router.v1.MeteringGrpc.SERVICE_NAME, Set.of("billing")));
   }
 
   @Bean

@@ -23,6 +23,11 @@ class KafkaConfig {
   }
 
   @Bean
+  NewTopic usageTopic(dev.meridian.router.usage.UsageProperties usage, EventsProperties properties) {
+    return TopicBuilder.name(usage.topic()).partitions(properties.partitions()).replicas(1).build();
+  }
+
+  @Bean
   NewTopic deadLetterTopic(EventsProperties properties) {
     return TopicBuilder.name(properties.deadLetterTopic()).partitions(1).replicas(1).build();
   }

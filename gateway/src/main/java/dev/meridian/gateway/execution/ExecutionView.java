@@ -82,6 +82,8 @@ final class ExecutionView {
     json.put("exitCode", attempt.hasExitCode() ? attempt.getExitCode() : null);
     json.put("reason", attempt.getReason().isBlank() ? null : attempt.getReason());
     json.put("logsUri", attempt.getLogsUri().isBlank() ? null : attempt.getLogsUri());
+    json.put("reservedFrom", attempt.hasReservedFrom() ? time(attempt.getReservedFrom()) : null);
+    json.put("reservedUntil", attempt.hasReservedUntil() ? time(attempt.getReservedUntil()) : null);
     return json;
   }
 
