@@ -40,15 +40,15 @@ public final class LocalStack implements AutoCloseable {
 
   /** Ports of everything; {@link #free()} picks unused ones. */
   public record Layout(int gatewayHttp, int gatewayGrpc, int tenantHttp, int tenantGrpc, int routerHttp, int routerGrpc, int agentEndpoint,
-      int secretsHttp, int secretsGrpc, int smtp, Infrastructure.Ports infrastructure) {
+      int secretsHttp, int secretsGrpc, int billingHttp, int billingGrpc, int smtp, Infrastructure.Ports infrastructure) {
 
     public static Layout fixed() {
-      return new Layout(8080, 9090, 8181, 9191, 8282, 9292, 9443, 8383, 9393, 2525, new Infrastructure.Ports(15432, 19092, 19093, 17233));
+      return new Layout(8080, 9090, 8181, 9191, 8282, 9292, 9443, 8383, 9393, 8484, 9494, 2525, new Infrastructure.Ports(15432, 19092, 19093, 17233));
     }
 
     public static Layout free() {
       return new Layout(Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
-          Ports.free(), Ports.free(),
+          Ports.free(), Ports.free(), Ports.free(), Ports.free(),
           new Infrastructure.Ports(Ports.free(), Ports.free(), Ports.free(), Ports.free()));
     }
   }
@@ -131,7 +131,7 @@ public final class LocalStack implements AutoCloseable {
       stack.provisionKafka();
       stack.define();
       List<CompletableFuture<Void>> starting = new ArrayList<>();
-      List<String> core = new ArrayList<>(List.of("tenant-service", "secrets-broker", "gateway"));
+      List<String> core = new ArrayList<>(List.of("tenant-service", "secrets-broker", "billing", "gateway"));
       core.addAll(stack.routers.keySet());
       for (String name : core) {
         starting.add(CompletableFuture.runAsync(() -> {
@@ -233,6 +233,22 @@ public final class LocalStack implements AutoCloseable {
         // The embedded store: values sealed in PostgreSQL under a key that stays in this 0600 file.
         "--meridian.secrets.kek-file=" + options.home().resolve("secrets.kek")),
         Map.of("SPRING_DATASOURCE_PASSWORD", database)));
+    services.put("billing", service("billing", logs, ports.billingHttp(), withIdentity("billing",
+        "--server.port=" + ports.billingHttp(),
+        "--spring.grpc.server.port=" + ports.billingGrpc(),
+        "--spring.datasource.url=" + jdbc + "?currentSchema=billing",
+        "--spring.kafka.bootstrap-servers=" + kafka,
+        "--spring.kafka.security.protocol=SASL_SSL",
+        "--spring.kafka.properties.sasl.mechanism=SCRAM-SHA-512",
+        "--spring.kafka.ssl.trust-store-type=PEM",
+        "--spring.kafka.ssl.trust-store-location=file:" + ca.caFile(),
+        "--meridian.billing.router=127.0.0.1:" + ports.routerGrpc(),
+        // On one machine a record reaches billing within a second or two: reconcile often, settle briefly.
+        "--meridian.billing.reconcile-every=5s",
+        "--meridian.billing.reconcile-settle=10s",
+        "--management.endpoints.web.exposure.include=health,metrics"),
+        Map.of("SPRING_DATASOURCE_PASSWORD", database,
+            "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", ClusterCredentials.scramLogin(BILLING_PRINCIPAL, infrastructure.kafka().password(BILLING_PRINCIPAL)))));
     for (int i = 1; i <= options.routers(); i++) {
       RouterPorts router = i == 1 ? new RouterPorts(ports.routerHttp(), ports.routerGrpc(), ports.agentEndpoint())
           : options.layout().equals(Layout.fixed())
@@ -249,6 +265,7 @@ public final class LocalStack implements AutoCloseable {
         "--meridian.gateway.clients.tenant-service=127.0.0.1:" + ports.tenantGrpc(),
         "--meridian.gateway.clients.tenant-service-http=http://127.0.0.1:" + ports.tenantHttp(),
         "--meridian.gateway.clients.secrets-broker=127.0.0.1:" + ports.secretsGrpc(),
+        "--meridian.gateway.clients.billing=127.0.0.1:" + ports.billingGrpc(),
         "--meridian.gateway.identity.issuer=" + gatewayUrl(),
         "--meridian.gateway.identity.jwk-set-uri=http://127.0.0.1:" + ports.tenantHttp() + "/oauth2/jwks",
         // Everything here (tests, load harnesses, you) comes from one address.
@@ -289,6 +306,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   static final String ROUTER_PRINCIPAL = "cluster-router";
+  static final String BILLING_PRINCIPAL = "billing";
 
   /**
    * What the platform operator provisions in Kafka before the router starts: the router's principal
@@ -305,6 +323,15 @@ public final class LocalStack implements AutoCloseable {
           new AccessControlEntry(user, "*", operation, AclPermissionType.ALLOW)));
     }
     infrastructure.kafka().ensurePrincipal(ROUTER_PRINCIPAL, acls);
+    // Billing reads the usage topic, in its own group, and nothing else.
+    String billing = "User:" + BILLING_PRINCIPAL;
+    infrastructure.kafka().ensurePrincipal(BILLING_PRINCIPAL, List.of(
+        new AclBinding(new ResourcePattern(ResourceType.TOPIC, "meridian.usage.v1", PatternType.LITERAL),
+            new AccessControlEntry(billing, "*", AclOperation.READ, AclPermissionType.ALLOW)),
+        new AclBinding(new ResourcePattern(ResourceType.TOPIC, "meridian.usage.v1", PatternType.LITERAL),
+            new AccessControlEntry(billing, "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)),
+        new AclBinding(new ResourcePattern(ResourceType.GROUP, "billing", PatternType.LITERAL),
+            new AccessControlEntry(billing, "*", AclOperation.READ, AclPermissionType.ALLOW))));
   }
 
   /** {@code args} and the {@code --meridian.tls.*} arguments that give {@code service} its certificate. */
@@ -472,7 +499,7 @@ public final class LocalStack implements AutoCloseable {
     return mailbox;
   }
 
-  private static final List<String> CORE = List.of("gateway", "cluster-router", "tenant-service", "secrets-broker");
+  private static final List<String> CORE = List.of("gateway", "cluster-router", "tenant-service", "secrets-broker", "billing");
 
   /** Stops the agents, then the services (SIGTERM, so Kafka groups rebalance at once), then the infrastructure. */
   @Override

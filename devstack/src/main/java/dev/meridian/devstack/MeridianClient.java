@@ -90,6 +90,11 @@ public final class MeridianClient {
     return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
   }
 
+  /** GET asking for {@code accept} (e.g. {@code text/csv}). */
+  public Response get(String path, String accept) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Accept", accept).GET());
+  }
+
   public Response post(String path, Object body) {
     return post(path, body, null);
   }

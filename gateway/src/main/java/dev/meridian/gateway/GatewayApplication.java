@@ -9,6 +9,12 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 @ConfigurationPropertiesScan
 @EnableScheduling
 public class GatewayApplication {
+
+  @org.springframework.context.annotation.Bean
+  java.time.Clock clock() {
+    return java.time.Clock.systemUTC();
+  }
+
   public static void main(String[] args) {
     SpringApplication.run(GatewayApplication.class, args);
   }

@@ -66,36 +66,47 @@ public class UsageIngest implements SmartLifecycle {
   @Override
   public void start() {
     running = true;
-    consumer = new KafkaConsumer<>(consumerProperties, new StringDeserializer(), new ByteArrayDeserializer());
     thread = Thread.ofPlatform().name("usage-ingest").start(this::run);
   }
 
+  /**
+   * Consumes until stopped. A consumer that fails (the topic not created yet, not authorized yet,
+   * the broker gone) is closed and a new one starts a few seconds later from the stored positions:
+   * billing falls behind, it never stops counting.
+   */
   private void run() {
-    try {
-      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-          rewind(partitions);
-        }
-
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-          // Nothing to commit: positions are stored with the records.
-        }
-      });
-      while (running) {
-        ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(500));
-        if (!batch.isEmpty() && !store(batch)) {
-          rewind(batch.partitions());
-        }
+    while (running) {
+      consumer = new KafkaConsumer<>(consumerProperties, new StringDeserializer(), new ByteArrayDeserializer());
+      try {
+        consume();
+      } catch (WakeupException stopping) {
+        // stop() woke the consumer up.
+      } catch (RuntimeException e) {
+        log.warn("usage ingest failed, starting again in 5 s: {}", e.toString());
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(5).toNanos());
+      } finally {
+        consumer.close();
       }
-    } catch (WakeupException stopping) {
-      // stop() woke the consumer up.
-    } catch (RuntimeException e) {
-      log.error("usage ingest stopped: {}", e.toString(), e);
-      running = false;
-    } finally {
-      consumer.close();
+    }
+  }
+
+  private void consume() {
+    consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+      @Override
+      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        rewind(partitions);
+      }
+
+      @Override
+      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        // Nothing to commit: positions are stored with the records.
+      }
+    });
+    while (running) {
+      ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(500));
+      if (!batch.isEmpty() && !store(batch)) {
+        rewind(batch.partitions());
+      }
     }
   }
 

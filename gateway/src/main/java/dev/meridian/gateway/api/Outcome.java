@@ -18,4 +18,12 @@ public sealed interface Outcome<T> {
   static <T> Outcome<T> refused(Refusal refusal) {
     return new Refused<>(refusal);
   }
+
+  /** The value turned by {@code mapping}; a refusal stays the same refusal. */
+  default <U> Outcome<U> map(java.util.function.Function<T, U> mapping) {
+    return switch (this) {
+      case Done<T> done -> new Done<>(mapping.apply(done.value()), done.created());
+      case Refused<T> refused -> new Refused<>(refused.refusal());
+    };
+  }
 }

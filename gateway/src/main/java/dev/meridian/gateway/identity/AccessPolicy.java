@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
  * <p>A caller acts only in its own org: another org's path is {@code 404}, exactly as if the
  * resource did not exist. Within its org the role decides: viewers read; members also register
  * and launch; admins also manage projects, clusters, quotas and API keys; owners may do all. The
- * platform operator may create orgs and API keys in them, nothing else. Anything not listed needs
- * the owner, so a new endpoint is never open by accident. Only the {@link #PUBLIC} ones need no token.
+ * platform operator may create orgs and API keys in them and run billing, nothing else. Anything not listed needs
+ * the owner, so a new endpoint is never open by accident. {@code /api/v1/operator/...} (prices, closing
+ * a billing period) is the operator's alone. Only the {@link #PUBLIC} ones need no token.
  */
 public final class AccessPolicy {
 
@@ -51,6 +52,7 @@ public final class AccessPolicy {
       new Rule("DELETE", Pattern.compile(ORG + "/secrets/[^/]+"), Role.ADMIN, "delete secrets"),
       new Rule("GET", Pattern.compile(ORG + "/secrets/audit"), Role.ADMIN, "read the secrets' audit trail"),
       new Rule("GET", Pattern.compile(ORG + "/secrets"), Role.MEMBER, "list secrets"),
+      new Rule("GET", Pattern.compile(ORG + "/(usage|invoices)(/.*)?"), Role.ADMIN, "read usage and invoices"),
       new Rule("GET", Pattern.compile(ORG + "(/.*)?"), Role.VIEWER, "read"));
 
   /** gRPC methods of {@code meridian.api.v1} and the role each needs; a method not listed needs the owner. */
@@ -74,7 +76,10 @@ public final class AccessPolicy {
       Map.entry("meridian.api.v1.SecretService/PutSecret", Role.ADMIN),
       Map.entry("meridian.api.v1.SecretService/DeleteSecret", Role.ADMIN),
       Map.entry("meridian.api.v1.SecretService/ListSecretAudit", Role.ADMIN),
-      Map.entry("meridian.api.v1.SecretService/ListSecrets", Role.MEMBER));
+      Map.entry("meridian.api.v1.SecretService/ListSecrets", Role.MEMBER),
+      Map.entry("meridian.api.v1.UsageService/GetUsage", Role.ADMIN),
+      Map.entry("meridian.api.v1.UsageService/ListInvoices", Role.ADMIN),
+      Map.entry("meridian.api.v1.UsageService/GetInvoice", Role.ADMIN));
 
   /** A gRPC call of the public API that names {@code org} in its request. */
   public static Decision decideGrpc(String fullMethod, String org, Caller caller) {
@@ -99,6 +104,9 @@ public final class AccessPolicy {
     if (path.equals("/api/v1/orgs")) {
       return method.equals("POST") && caller.isOperator() ? new Allow()
           : new Forbidden("only the platform operator creates orgs directly; everyone else signs up");
+    }
+    if (path.startsWith("/api/v1/operator/")) {
+      return caller.isOperator() ? new Allow() : new Forbidden("only the platform operator sets prices and closes billing periods");
     }
     Matcher org = ORG_PATH.matcher(path);
     if (!org.matches()) {

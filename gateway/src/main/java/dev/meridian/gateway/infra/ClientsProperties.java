@@ -11,8 +11,9 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("meridian.gateway.clients")
 public record ClientsProperties(@NotBlank String tenantService, @NotBlank String clusterRouter, String tenantServiceHttp,
-    String secretsBroker) {
+    String secretsBroker, String billing) {
   public ClientsProperties {
+    billing = billing == null ? "127.0.0.1:9494" : billing;
     secretsBroker = secretsBroker == null ? "127.0.0.1:9393" : secretsBroker;
     tenantServiceHttp = tenantServiceHttp == null ? "http://127.0.0.1:8181" : tenantServiceHttp;
   }

@@ -37,6 +37,16 @@ class GrpcClients {
     return channel(clients.secretsBroker(), tls);
   }
 
+  @Bean(destroyMethod = "shutdownNow")
+  ManagedChannel billingChannel(ClientsProperties clients, ServiceTls tls) {
+    return channel(clients.billing(), tls);
+  }
+
+  @Bean
+  dev.meridian.proto.billing.v1.BillingGrpc.BillingBlockingStub billingStub(ManagedChannel billingChannel) {
+    return dev.meridian.proto.billing.v1.BillingGrpc.newBlockingStub(billingChannel);
+  }
+
   @Bean
   dev.meridian.proto.secrets.v1.SecretsGrpc.SecretsBlockingStub secretsStub(ManagedChannel secretsBrokerChannel) {
     return dev.meridian.proto.secrets.v1.SecretsGrpc.newBlockingStub(secretsBrokerChannel);

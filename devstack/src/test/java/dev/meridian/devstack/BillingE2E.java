@@ -1,0 +1,135 @@
+package dev.meridian.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * API.md §Usage and billing through the public API: GPU work on simulated clusters is metered
+ * from the router's reservations, counted once by billing, priced and invoiced; the metered
+ * totals reconcile with the router's to the millisecond; admins read it, members may not, another
+ * org sees nothing.
+ */
+@ExtendWith(LocalStackExtension.class)
+class BillingE2E {
+
+  private static final long PRICE_PER_GPU_HOUR = 400_000;
+
+  private final List<String> agents = new ArrayList<>();
+  private LocalStack stack;
+
+  @AfterEach
+  void stopAgents() {
+    agents.forEach(name -> stack.stopAgent(name));
+  }
+
+  private static String usage(LocalStackExtension.Tenant tenant) {
+    return "/api/v1/orgs/" + tenant.org() + "/usage";
+  }
+
+  @Test
+  void gpuWorkIncludingAFailedOverAttemptIsMeteredOncePricedInvoicedAndReconciled(LocalStackExtension.Tenant tenant) {
+    stack = tenant.stack();
+    var price = stack.operatorClient().put("/api/v1/operator/orgs/" + tenant.org() + "/prices/gpu:nvidia-h100",
+        Map.of("unitPriceMinor", PRICE_PER_GPU_HOUR));
+    assertThat(price.status()).as(price.body().toString()).isEqualTo(200);
+    assertThat(tenant.api().put("/api/v1/orgs/" + tenant.org() + "/quota", Map.of("gpus", Map.of("nvidia-h100", 4))).status())
+        .isEqualTo(200);
+    QuotaE2E.simulatedCluster(tenant, agents, "doomed", 2, Duration.ofSeconds(20));
+    QuotaE2E.registerGpuFan(tenant, tenant.scope(), 2);
+
+    // Both attempts start on "doomed"; its agent dies; they are declared lost and run again on "spare".
+    String id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "fan", "version", "1")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> tenant.api().get(tenant.execution(id)).body().get("nodes").valueStream()
+        .allMatch(node -> node.get("phase").asString().equals("RUNNING")));
+    QuotaE2E.simulatedCluster(tenant, agents, "spare", 2, Duration.ofSeconds(3));
+    stack.service("doomed-" + tenant.org()).kill();
+    JsonNode execution = ExecutionE2E.awaitPhase(tenant, id, Duration.ofSeconds(120), "SUCCEEDED", "FAILED");
+    assertThat(execution.get("phase").asString()).as(execution.toString()).isEqualTo("SUCCEEDED");
+
+    long reservedMs = 0;
+    for (JsonNode node : execution.get("nodes")) {
+      assertThat(node.get("attempts")).extracting(a -> a.get("phase").asString()).containsExactly("LOST", "SUCCEEDED");
+      for (JsonNode attempt : node.get("attempts")) {
+        reservedMs += Instant.parse(attempt.get("reservedUntil").asString()).truncatedTo(ChronoUnit.MILLIS).toEpochMilli()
+            - Instant.parse(attempt.get("reservedFrom").asString()).truncatedTo(ChronoUnit.MILLIS).toEpochMilli();
+      }
+    }
+    long expectedMs = reservedMs;
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(gpuMs(tenant, "project", "proj")).isEqualTo(expectedMs));
+    assertThat(gpuMs(tenant, "gpuType", "nvidia-h100")).isCloseTo(expectedMs, within(expectedMs / 100));
+
+    String period = YearMonth.now(ZoneOffset.UTC).toString();
+    var invoices = tenant.api().get("/api/v1/orgs/" + tenant.org() + "/invoices");
+    assertThat(invoices.body().get("items")).extracting(i -> i.get("id").asString() + " " + i.get("status").asString())
+        .contains(period + " OPEN");
+    JsonNode invoice = tenant.api().get("/api/v1/orgs/" + tenant.org() + "/invoices/" + period).body();
+    JsonNode gpuLine = invoice.get("lines").valueStream().filter(line -> line.get("resource").asString().equals("gpu:nvidia-h100"))
+        .findFirst().orElseThrow();
+    long expectedAmount = BigDecimal.valueOf(expectedMs * PRICE_PER_GPU_HOUR).divide(BigDecimal.valueOf(3_600_000), 0, RoundingMode.HALF_EVEN)
+        .longValueExact();
+    assertThat(gpuLine.get("amount").get("amountMinor").asLong()).isEqualTo(expectedAmount);
+    assertThat(gpuLine.get("project").asString()).isEqualTo("proj");
+    assertThat(invoice.get("total").get("amountMinor").asLong()).isGreaterThanOrEqualTo(expectedAmount);
+
+    // The reconciliation compares records that ended more than 10 s ago (the local stack's settle time).
+    Instant ended = Instant.now();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> Instant.now().isAfter(ended.plusSeconds(20))
+        && reconciliationDifference(stack) == 0);
+  }
+
+  private static long gpuMs(LocalStackExtension.Tenant tenant, String groupBy, String key) {
+    var response = tenant.api().get(usage(tenant) + "?groupBy=" + groupBy);
+    assertThat(response.status()).as(response.body().toString()).isEqualTo(200);
+    return response.body().get("items").valueStream().filter(item -> item.get("key").asString().equals(key))
+        .mapToLong(item -> item.get("gpuSeconds").path("nvidia-h100").decimalValue().movePointRight(3).longValueExact()).sum();
+  }
+
+  private static double reconciliationDifference(LocalStack stack) throws Exception {
+    HttpResponse<String> metric = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + stack.options().layout().billingHttp() + "/actuator/metrics/meridian.billing.reconciliation.difference")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return MeridianClient.JSON.readTree(metric.body()).get("measurements").get(0).get("value").asDouble();
+  }
+
+  @Test
+  void usageIsForAdminsOfTheOrgOnlyAndBadQueriesAreRefusedWhereTheyAre(LocalStackExtension.Tenant tenant) {
+    MeridianClient member = tenant.api().as(LocalStack.apiKey(tenant.api(), tenant.org(), "member"));
+    LocalStackExtension.Tenant other = LocalStackExtension.newTenant();
+
+    assertThat(tenant.api().get(usage(tenant)).status()).isEqualTo(200);
+    assertThat(member.get(usage(tenant)).status()).isEqualTo(403);
+    assertThat(member.get("/api/v1/orgs/" + tenant.org() + "/invoices").status()).isEqualTo(403);
+    assertThat(other.api().get(usage(tenant)).status()).isEqualTo(404);
+    assertThat(other.api().get("/api/v1/orgs/" + tenant.org() + "/invoices").status()).isEqualTo(404);
+    assertThat(tenant.api().get("/api/v1/orgs/" + tenant.org() + "/invoices/1999-01").status()).isEqualTo(404);
+    assertThat(tenant.api().put("/api/v1/operator/prices/cpu", Map.of("unitPriceMinor", 0)).status()).isEqualTo(403);
+
+    var bad = tenant.api().get(usage(tenant) + "?groupBy=week&from=yesterday");
+    assertThat(bad.status()).isEqualTo(422);
+    assertThat(bad.body().get("errors")).extracting(error -> error.get("pointer").asString()).containsExactlyInAnyOrder("groupBy", "from");
+
+    var csv = tenant.api().get(usage(tenant) + "?groupBy=day", "text/csv");
+    assertThat(csv.status()).isEqualTo(200);
+    assertThat(csv.raw().body()).startsWith("day,gpuType,gpuSeconds,cpuCoreSeconds,memoryGiBSeconds,costMinor,currency\n");
+  }
+}
