@@ -76,6 +76,11 @@ class AccessE2E {
       Map.entry("DELETE /api/v1/orgs/{org}/secrets/{name}", "admin"),
       Map.entry("GET /api/v1/orgs/{org}/secrets", "member"),
       Map.entry("GET /api/v1/orgs/{org}/secrets/audit", "admin"),
+      Map.entry("GET /api/v1/orgs/{org}/usage", "admin"),
+      Map.entry("GET /api/v1/orgs/{org}/invoices", "admin"),
+      Map.entry("GET /api/v1/orgs/{org}/invoices/{id}", "admin"),
+      Map.entry("PUT /api/v1/operator/prices/{resource}", "operator"),
+      Map.entry("POST /api/v1/operator/billing/periods/{period}/close", "operator"),
       Map.entry("POST /api/v1/signup", ANYONE),
       Map.entry("POST /api/v1/signup/confirm", ANYONE),
       Map.entry("POST /api/v1/invitations/accept", ANYONE));
@@ -101,7 +106,10 @@ class AccessE2E {
       Map.entry("meridian.api.v1.SecretService/PutSecret", "admin"),
       Map.entry("meridian.api.v1.SecretService/DeleteSecret", "admin"),
       Map.entry("meridian.api.v1.SecretService/ListSecrets", "member"),
-      Map.entry("meridian.api.v1.SecretService/ListSecretAudit", "admin"));
+      Map.entry("meridian.api.v1.SecretService/ListSecretAudit", "admin"),
+      Map.entry("meridian.api.v1.UsageService/GetUsage", "admin"),
+      Map.entry("meridian.api.v1.UsageService/ListInvoices", "admin"),
+      Map.entry("meridian.api.v1.UsageService/GetInvoice", "admin"));
 
   private static LocalStackExtension.Tenant a;
   private static LocalStackExtension.Tenant b;

@@ -49,8 +49,8 @@ class BillingE2E {
   @Test
   void gpuWorkIncludingAFailedOverAttemptIsMeteredOncePricedInvoicedAndReconciled(LocalStackExtension.Tenant tenant) {
     stack = tenant.stack();
-    var price = stack.operatorClient().put("/api/v1/operator/orgs/" + tenant.org() + "/prices/gpu:nvidia-h100",
-        Map.of("unitPriceMinor", PRICE_PER_GPU_HOUR));
+    var price = stack.operatorClient().put("/api/v1/operator/prices/gpu:nvidia-h100",
+        Map.of("unitPriceMinor", PRICE_PER_GPU_HOUR, "org", tenant.org()));
     assertThat(price.status()).as(price.body().toString()).isEqualTo(200);
     assertThat(tenant.api().put("/api/v1/orgs/" + tenant.org() + "/quota", Map.of("gpus", Map.of("nvidia-h100", 4))).status())
         .isEqualTo(200);

@@ -120,9 +120,10 @@ public class GatewayBilling {
     return Downstream.call("billing", () -> billing().getInvoice(GetInvoiceRequest.newBuilder().setOrg(org).setId(id).build()));
   }
 
-  /** The operator sets a price of the default plan ({@code org} null) or of one org. */
-  Outcome<Price> setPrice(String org, String resource, tools.jackson.databind.JsonNode body) {
+  /** The operator sets a price of the default plan, or with {@code org} in the body of that org only. */
+  Outcome<Price> setPrice(String resource, tools.jackson.databind.JsonNode body) {
     tools.jackson.databind.JsonNode price = body == null ? null : body.get("unitPriceMinor");
+    String org = body == null || !body.path("org").isString() ? null : body.get("org").asString();
     if (price == null || !price.canConvertToLong() || price.asLong() < 0 || !price.isIntegralNumber()) {
       return Outcome.refused(new Refusal.Invalid("the price is invalid", List.of(new Violation("/unitPriceMinor",
           "unitPriceMinor is required: a whole, non-negative number of minor currency units per unit-hour"))));

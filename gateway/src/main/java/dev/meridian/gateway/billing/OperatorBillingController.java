@@ -23,14 +23,10 @@ class OperatorBillingController {
     this.billing = billing;
   }
 
+  /** {@code {unitPriceMinor, org?}}: the default plan's price, or with {@code org} that org's override. */
   @PutMapping("/api/v1/operator/prices/{resource}")
-  ResponseEntity<?> setDefaultPrice(@PathVariable String resource, @RequestBody JsonNode body) {
-    return RestErrors.respond(billing.setPrice(null, resource, body), OperatorBillingController::view);
-  }
-
-  @PutMapping("/api/v1/operator/orgs/{org}/prices/{resource}")
-  ResponseEntity<?> setOrgPrice(@PathVariable String org, @PathVariable String resource, @RequestBody JsonNode body) {
-    return RestErrors.respond(billing.setPrice(org, resource, body), OperatorBillingController::view);
+  ResponseEntity<?> setPrice(@PathVariable String resource, @RequestBody JsonNode body) {
+    return RestErrors.respond(billing.setPrice(resource, body), OperatorBillingController::view);
   }
 
   @PostMapping("/api/v1/operator/billing/periods/{period}/close")
