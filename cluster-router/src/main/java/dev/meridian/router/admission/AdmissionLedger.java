@@ -50,7 +50,7 @@ public class AdmissionLedger {
 
   private final JdbcClient jdbc;
 
-  AdmissionLedger(JdbcClient jdbc) {
+  public AdmissionLedger(JdbcClient jdbc) {
     this.jdbc = jdbc;
   }
 

@@ -20,7 +20,7 @@ public class UsageOutbox {
 
   private final JdbcClient jdbc;
 
-  UsageOutbox(JdbcClient jdbc) {
+  public UsageOutbox(JdbcClient jdbc) {
     this.jdbc = jdbc;
   }
 
