@@ -98,7 +98,11 @@ class BillingE2E {
   }
 
   private static long gpuMs(LocalStackExtension.Tenant tenant, String groupBy, String key) {
-    var response = tenant.api().get(usage(tenant) + "?groupBy=" + groupBy);
+    return gpuMsIn(tenant, usage(tenant) + "?groupBy=" + groupBy, key);
+  }
+
+  private static long gpuMsIn(LocalStackExtension.Tenant tenant, String query, String key) {
+    var response = tenant.api().get(query);
     assertThat(response.status()).as(response.body().toString()).isEqualTo(200);
     return response.body().get("items").valueStream().filter(item -> item.get("key").asString().equals(key))
         .mapToLong(item -> item.get("gpuSeconds").path("nvidia-h100").decimalValue().movePointRight(3).longValueExact()).sum();
@@ -109,6 +113,56 @@ class BillingE2E {
         + stack.options().layout().billingHttp() + "/actuator/metrics/meridian.billing.reconciliation.difference")).build(),
         HttpResponse.BodyHandlers.ofString());
     return MeridianClient.JSON.readTree(metric.body()).get("measurements").get(0).get("value").asDouble();
+  }
+
+  /**
+   * 60,000 usage records of one org, a tenth of them sent twice and all in shuffled order, in a month
+   * long closed to the reconciliation's window: billing is killed with SIGKILL while it counts them
+   * and started again, and the total is exact to the millisecond.
+   */
+  @Test
+  void billingKilledMidBatchCountsDuplicatedAndReorderedRecordsExactlyOnce(LocalStackExtension.Tenant tenant) throws Exception {
+    stack = tenant.stack();
+    java.util.Random random = new java.util.Random(7);
+    Instant month = Instant.parse("2025-03-01T00:00:00Z");
+    List<dev.meridian.proto.usage.v1.UsageRecord> records = new ArrayList<>();
+    long expectedMs = 0;
+    for (int i = 0; i < 60_000; i++) {
+      Instant start = month.plusMillis(random.nextLong(27L * 24 * 3_600_000)).plusNanos(random.nextInt(1_000) * 1_000L);
+      Instant end = start.plusMillis(1 + random.nextInt(3 * 3_600_000));
+      int gpus = 1 + random.nextInt(8);
+      expectedMs += gpus * (end.truncatedTo(ChronoUnit.MILLIS).toEpochMilli() - start.truncatedTo(ChronoUnit.MILLIS).toEpochMilli());
+      records.add(dev.meridian.proto.usage.v1.UsageRecord.newBuilder().setRecordId(tenant.org() + "/e" + i + "/n/1@" + start.toEpochMilli())
+          .setOrg(tenant.org()).setProject("proj").setDomain("development").setExecutionId("e" + i).setNodeId("n")
+          .setAttemptId("e" + i + "/n/1").setCluster("sim").setGpuType("nvidia-h100").setGpus(gpus).setMilliCpu(1000).setMemoryMib(1024)
+          .setStartedAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(start.getEpochSecond()).setNanos(start.getNano()))
+          .setEndedAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(end.getEpochSecond()).setNanos(end.getNano()))
+          .setFinal(true).build());
+    }
+    List<dev.meridian.proto.usage.v1.UsageRecord> delivered = new ArrayList<>(records);
+    delivered.addAll(records.subList(0, 6_000));
+    java.util.Collections.shuffle(delivered, random);
+    // What the router does, as the router's Kafka principal.
+    try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(stack.infrastructure().kafka().clientProperties("cluster-router"),
+        new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      for (var record : delivered) {
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("meridian.usage.v1", record.getOrg(), record.toByteArray()));
+      }
+    }
+
+    String march = usage(tenant) + "?from=2025-03-01T00:00:00Z&to=2025-04-01T00:00:00Z&groupBy=project";
+    long[] atKill = new long[1];
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      atKill[0] = gpuMsIn(tenant, march, "proj");
+      return atKill[0] > 0;
+    });
+    ServiceProcess billing = stack.service("billing");
+    billing.kill();
+    billing.start().awaitHealthy(Duration.ofSeconds(120));
+
+    long expected = expectedMs;
+    assertThat(atKill[0]).as("billing was killed while it counted").isLessThan(expected);
+    await().atMost(Duration.ofSeconds(180)).untilAsserted(() -> assertThat(gpuMsIn(tenant, march, "proj")).isEqualTo(expected));
   }
 
   @Test
