@@ -97,6 +97,41 @@ class BillingE2E {
         && reconciliationDifference(stack) == 0);
   }
 
+  @Test
+  void aRetriedAttemptIsMeteredAsWellAsTheOneThatSucceeded(LocalStackExtension.Tenant tenant) throws Exception {
+    // Tasks run under their org's own user id: the directory that remembers the first failure is everyone's.
+    java.nio.file.Path marks = java.nio.file.Files.createTempDirectory("flaky");
+    java.nio.file.Files.setPosixFilePermissions(marks, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    java.nio.file.Path mark = marks.resolve("failed-once");
+    var flaky = Tasks.shell("flaky", List.of(), List.of("y"),
+        "if [ -f \"$MARK\" ]; then echo '{\"y\": 1}' > \"$MERIDIAN_OUTPUTS\"; else touch \"$MARK\"; sleep 1; exit 3; fi", 1, "60s",
+        Map.of("MARK", mark.toString()));
+    flaky.putObject("resources").put("cpu", "500m").put("memory", "256Mi");
+    assertThat(tenant.api().post(tenant.scope() + "/tasks", flaky).status()).isEqualTo(201);
+    assertThat(tenant.api().post(tenant.scope() + "/workflows", Tasks.parallel("flaky-once", Map.of("f", "flaky"))).status()).isEqualTo(201);
+
+    String id = ExecutionE2E.launch(tenant, Map.of("workflow", Map.of("name", "flaky-once", "version", "1")));
+    JsonNode execution = ExecutionE2E.awaitPhase(tenant, id, Duration.ofSeconds(90), "SUCCEEDED", "FAILED");
+
+    JsonNode attempts = execution.get("nodes").get(0).get("attempts");
+    assertThat(attempts).extracting(a -> a.get("phase").asString()).containsExactly("FAILED", "SUCCEEDED");
+    long reservedMs = 0;
+    for (JsonNode attempt : attempts) {
+      reservedMs += Instant.parse(attempt.get("reservedUntil").asString()).truncatedTo(ChronoUnit.MILLIS).toEpochMilli()
+          - Instant.parse(attempt.get("reservedFrom").asString()).truncatedTo(ChronoUnit.MILLIS).toEpochMilli();
+    }
+    // Half a core and a quarter GiB for each reserved millisecond, shown in seconds to three places.
+    BigDecimal cores = BigDecimal.valueOf(reservedMs).divide(BigDecimal.valueOf(2_000), 3, RoundingMode.HALF_EVEN);
+    BigDecimal gibibytes = BigDecimal.valueOf(reservedMs).divide(BigDecimal.valueOf(4_000), 3, RoundingMode.HALF_EVEN);
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      JsonNode item = tenant.api().get(usage(tenant) + "?groupBy=project").body().get("items").get(0);
+      assertThat(item.get("key").asString()).isEqualTo("proj");
+      assertThat(item.get("cpuCoreSeconds").decimalValue()).isEqualByComparingTo(cores);
+      assertThat(item.get("memoryGiBSeconds").decimalValue()).isEqualByComparingTo(gibibytes);
+      assertThat(item.get("gpuSeconds").isEmpty()).isTrue();
+    });
+  }
+
   private static long gpuMs(LocalStackExtension.Tenant tenant, String groupBy, String key) {
     return gpuMsIn(tenant, usage(tenant) + "?groupBy=" + groupBy, key);
   }
