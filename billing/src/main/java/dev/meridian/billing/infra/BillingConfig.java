@@ -3,7 +3,6 @@ package dev.meridian.billing.infra;
 import com.google.protobuf.Timestamp;
 import dev.meridian.billing.invoice.Invoices;
 import dev.meridian.billing.reconcile.Reconciliation;
-import dev.meridian.billing.usage.UsageIngest;
 import dev.meridian.billing.usage.UsageLedger;
 import dev.meridian.identity.ServiceCallers;
 import dev.meridian.identity.ServiceChannels;

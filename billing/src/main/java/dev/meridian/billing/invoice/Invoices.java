@@ -220,7 +220,7 @@ public class Invoices {
       return new Closing.NotOver(current);
     }
     return transactions.execute(status -> {
-      jdbc.sql("select pg_advisory_xact_lock(:lock)").param("lock", dev.meridian.billing.usage.UsageLedger.PERIOD_LOCK)
+      jdbc.sql("select pg_advisory_xact_lock(:lock)").param("lock", Periods.CLOSING_LOCK)
           .query((rs, i) -> 1).single();
       Date month = Date.valueOf(period.atDay(1));
       int inserted = jdbc.sql("insert into closed_periods (period, closed_at) values (:period, :at) on conflict do nothing")

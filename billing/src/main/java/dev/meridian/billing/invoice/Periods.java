@@ -10,6 +10,12 @@ public final class Periods {
 
   private Periods() {}
 
+  /**
+   * The PostgreSQL advisory lock that keeps closing a month and storing usage apart: every ingest
+   * holds it shared, closing holds it alone, so no record lands in a month while it closes.
+   */
+  public static final long CLOSING_LOCK = 0x6d65746572L;
+
   public static YearMonth of(Instant at) {
     return YearMonth.from(at.atOffset(ZoneOffset.UTC));
   }

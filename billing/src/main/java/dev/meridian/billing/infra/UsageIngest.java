@@ -1,13 +1,13 @@
-package dev.meridian.billing.usage;
+package dev.meridian.billing.infra;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.meridian.billing.usage.UsageLedger;
 import dev.meridian.proto.usage.v1.UsageRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -32,7 +32,7 @@ import org.springframework.context.SmartLifecycle;
  * there. A billing killed mid-batch rolls the batch back and reads it again; a record delivered
  * twice (the router republished it, or partitions moved) is recognised by its id.
  */
-public class UsageIngest implements SmartLifecycle {
+class UsageIngest implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(UsageIngest.class);
 
@@ -48,7 +48,7 @@ public class UsageIngest implements SmartLifecycle {
   private volatile Thread thread;
   private volatile boolean running;
 
-  public UsageIngest(Map<String, Object> consumerProperties, String topic, UsageLedger ledger, Clock clock, MeterRegistry meters) {
+  UsageIngest(Map<String, Object> consumerProperties, String topic, UsageLedger ledger, Clock clock, MeterRegistry meters) {
     this.consumerProperties = new HashMap<>(consumerProperties);
     this.consumerProperties.put("enable.auto.commit", false);
     this.consumerProperties.put("isolation.level", "read_committed");
@@ -59,7 +59,7 @@ public class UsageIngest implements SmartLifecycle {
     this.stored = Counter.builder("meridian.billing.usage.records").tag("outcome", "stored").register(meters);
     this.duplicates = Counter.builder("meridian.billing.usage.records").tag("outcome", "duplicate").register(meters);
     this.unreadable = Counter.builder("meridian.billing.usage.records").tag("outcome", "unreadable").register(meters);
-    this.lag = Timer.builder("meridian.billing.usage.lag").description("From a record's end to its storing in billing")
+    this.lag = Timer.builder("meridian.billing.usage.lag").description("From a record's append to the usage topic to its storing in billing's aggregates")
         .publishPercentiles(0.5, 0.99).register(meters);
   }
 
@@ -130,9 +130,9 @@ public class UsageIngest implements SmartLifecycle {
       UsageLedger.Stored result = ledger.store(records, positions);
       stored.increment(result.fresh());
       duplicates.increment(result.duplicates());
-      Instant now = clock.instant();
-      for (UsageRecord record : records) {
-        lag.record(Duration.between(UsageLedger.instant(record.getEndedAt()), now));
+      long now = clock.millis();
+      for (ConsumerRecord<String, byte[]> record : batch) {
+        lag.record(Duration.ofMillis(Math.max(0, now - record.timestamp())));
       }
       return true;
     } catch (RuntimeException e) {
