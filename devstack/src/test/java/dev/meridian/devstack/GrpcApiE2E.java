@@ -181,6 +181,27 @@ class GrpcApiE2E {
         .getValuesCount()).isZero();
   }
 
+  @Test
+  void usageAndInvoicesAreReadOverGrpcInTheRestShapesWithLocatedRefusals(LocalStackExtension.Tenant tenant) {
+    executions(tenant);
+    var usage = dev.meridian.proto.api.v1.UsageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS);
+
+    Struct report = usage.getUsage(dev.meridian.proto.api.v1.UsageRequest.newBuilder().setOrg(tenant.org()).setGroupBy("day").build());
+    Struct invoices = usage.listInvoices(OrgRef.newBuilder().setOrg(tenant.org()).build());
+
+    assertThat(report.getFieldsOrThrow("groupBy").getStringValue()).isEqualTo("day");
+    assertThat(report.getFieldsOrThrow("items").hasListValue()).isTrue();
+    assertThat(invoices.getFieldsOrThrow("items").hasListValue()).isTrue();
+    StatusRuntimeException invalid = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () -> usage.getUsage(
+        dev.meridian.proto.api.v1.UsageRequest.newBuilder().setOrg(tenant.org()).setGroupBy("week").build()));
+    assertThat(badRequest(invalid).getFieldViolations(0).getField()).isEqualTo("groupBy");
+    assertThat(org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () -> usage.getInvoice(
+        dev.meridian.proto.api.v1.InvoiceRef.newBuilder().setOrg(tenant.org()).setId("1999-01").build())).getStatus().getCode())
+        .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () -> usage.listInvoices(
+        OrgRef.newBuilder().setOrg("someone-else").build())).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+  }
+
   private static BadRequest badRequest(StatusRuntimeException e) {
     try {
       return StatusProto.fromThrowable(e).getDetails(0).unpack(BadRequest.class);

@@ -38,13 +38,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <ol>
  *   <li>baseline: N records on a topic of their own; a consumer (same security, same
  *       {@code max.poll.records}) reads them from the start and commits after every poll.
- *   <li>billing: billing is stopped, N records of one org are put on {@code meridian.usage.v1},
- *       billing is started; rate = records stored ÷ time from the first stored to the last.
+ *   <li>billing: billing is stopped, N records of one org (a backlog of {@code spreadHours}) are put
+ *       on {@code meridian.usage.v1}, billing is started; rate = records stored ÷ time from the first
+ *       stored to the last.
  *   <li>lag: records of another org at a steady rate with {@code ended_at} = the moment they are
  *       sent; lag = billing's {@code ingested_at} − {@code ended_at}, p50 and p99.
  * </ol>
  *
- * <p>{@code java -cp ... dev.meridian.loadtest.UsageHarness [records=200000] [steadyPerSecond=2000] [steadySeconds=30] [jvm=THROUGHPUT]}
+ * <p>{@code java -cp ... dev.meridian.loadtest.UsageHarness [records=200000] [steadyPerSecond=2000] [steadySeconds=30] [jvm=THROUGHPUT] [spreadHours=2]}
  */
 public final class UsageHarness {
 
@@ -55,6 +56,7 @@ public final class UsageHarness {
     int steadyRate = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
     int steadySeconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
     LocalStack.ServiceJvm jvm = args.length > 3 ? LocalStack.ServiceJvm.valueOf(args[3]) : LocalStack.ServiceJvm.THROUGHPUT;
+    int spreadHours = args.length > 4 ? Integer.parseInt(args[4]) : 2;
     Path home = Files.createTempDirectory("meridian-usage-");
     try (LocalStack stack = LocalStack.start(new LocalStack.Options(home, LoadHarness.repository(), LocalStack.Layout.free(), false,
         Duration.ofMinutes(2), jvm, 1))) {
@@ -68,12 +70,12 @@ public final class UsageHarness {
               postgres.password())) {
         String rawTopic = "meridian.bench-raw." + UUID.randomUUID();
         String bulkOrg = "bench-" + UUID.randomUUID().toString().substring(0, 8);
-        send(producer, rawTopic, bulkOrg, records, Instant.parse("2025-03-01T00:00:00Z"));
+        send(producer, rawTopic, bulkOrg, records, Instant.parse("2025-03-01T00:00:00Z"), spreadHours);
         double raw = rawConsumeAndCommit(kafka, rawTopic, records);
 
         ServiceProcess billing = stack.service("billing");
         billing.kill();
-        send(producer, "meridian.usage.v1", bulkOrg, records, Instant.parse("2025-03-01T00:00:00Z"));
+        send(producer, "meridian.usage.v1", bulkOrg, records, Instant.parse("2025-03-01T00:00:00Z"), spreadHours);
         billing.start().awaitHealthy(Duration.ofSeconds(180));
         double[] ingest = ingestRate(billingDb, bulkOrg, records);
 
@@ -94,8 +96,8 @@ public final class UsageHarness {
             usage records: %,d; raw Kafka consume + commit: %,.0f records/s
             billing ingest (exactly once, aggregated): %,.0f records/s (%.2f x raw); first record stored %.1f s after billing was healthy
             aggregation lag at %,d records/s for %d s (ingested_at - ended_at): p50 %.0f ms, p99 %.0f ms
-            services' JVM: %s
-            """, records, raw, ingest[0], ingest[0] / raw, ingest[1], steadyRate, steadySeconds, lag[0], lag[1], jvm);
+            services' JVM: %s; the bulk records spread over %d hours
+            """, records, raw, ingest[0], ingest[0] / raw, ingest[1], steadyRate, steadySeconds, lag[0], lag[1], jvm, spreadHours);
       }
     }
   }
@@ -107,12 +109,17 @@ public final class UsageHarness {
         .setStartedAt(timestamp(start)).setEndedAt(timestamp(end)).setFinal(true).build();
   }
 
-  /** {@code count} records of one org spread over the month starting at {@code month}, each up to three hours long. */
-  private static void send(KafkaProducer<String, byte[]> producer, String topic, String org, int count, Instant month) {
+  /**
+   * {@code count} records of one org starting within {@code spreadHours} from {@code from}, each up
+   * to ten minutes long (up to three hours when spread over more than a day): a backlog of that many
+   * hours. The more hours, the more aggregate rows each batch touches.
+   */
+  private static void send(KafkaProducer<String, byte[]> producer, String topic, String org, int count, Instant from, int spreadHours) {
     java.util.Random random = new java.util.Random(11);
+    int longest = spreadHours > 24 ? 3 * 3_600_000 : 600_000;
     for (int i = 0; i < count; i++) {
-      Instant start = month.plusMillis(random.nextLong(27L * 24 * 3_600_000));
-      producer.send(new ProducerRecord<>(topic, org, record(org, i, start, start.plusMillis(1 + random.nextInt(3 * 3_600_000))).toByteArray()));
+      Instant start = from.plusMillis(random.nextLong(spreadHours * 3_600_000L));
+      producer.send(new ProducerRecord<>(topic, org, record(org, i, start, start.plusMillis(1 + random.nextInt(longest))).toByteArray()));
     }
     producer.flush();
   }
@@ -120,7 +127,7 @@ public final class UsageHarness {
   private static double rawConsumeAndCommit(KafkaBroker kafka, String topic, int count) {
     Map<String, Object> consuming = new HashMap<>(kafka.clientProperties(KafkaBroker.ADMIN));
     consuming.putAll(Map.of("group.id", "bench-raw-" + UUID.randomUUID(), "auto.offset.reset", "earliest", "enable.auto.commit", false,
-        "max.poll.records", 2000, "isolation.level", "read_committed"));
+        "max.poll.records", 5000, "isolation.level", "read_committed"));
     try (var consumer = new KafkaConsumer<>(consuming, new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
       int read = 0;
