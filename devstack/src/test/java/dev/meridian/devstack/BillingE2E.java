@@ -151,7 +151,7 @@ class BillingE2E {
   }
 
   /**
-   * 60,000 usage records of one org, a tenth of them sent twice and all in shuffled order, in a month
+   * 120,000 usage records of one org, a tenth of them sent twice and all in shuffled order, in a month
    * long closed to the reconciliation's window: billing is killed with SIGKILL while it counts them
    * and started again, and the total is exact to the millisecond.
    */
@@ -162,7 +162,7 @@ class BillingE2E {
     Instant month = Instant.parse("2025-03-01T00:00:00Z");
     List<dev.meridian.proto.usage.v1.UsageRecord> records = new ArrayList<>();
     long expectedMs = 0;
-    for (int i = 0; i < 60_000; i++) {
+    for (int i = 0; i < 120_000; i++) {
       Instant start = month.plusMillis(random.nextLong(27L * 24 * 3_600_000)).plusNanos(random.nextInt(1_000) * 1_000L);
       Instant end = start.plusMillis(1 + random.nextInt(3 * 3_600_000));
       int gpus = 1 + random.nextInt(8);
@@ -175,8 +175,12 @@ class BillingE2E {
           .setFinal(true).build());
     }
     List<dev.meridian.proto.usage.v1.UsageRecord> delivered = new ArrayList<>(records);
-    delivered.addAll(records.subList(0, 6_000));
+    delivered.addAll(records.subList(0, 12_000));
     java.util.Collections.shuffle(delivered, random);
+    // Billing is down while the records arrive, so that it finds all of them waiting and is still
+    // counting when it is killed again.
+    ServiceProcess billing = stack.service("billing");
+    billing.kill();
     // What the router does, as the router's Kafka principal.
     try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(stack.infrastructure().kafka().clientProperties("cluster-router"),
         new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
@@ -184,6 +188,7 @@ class BillingE2E {
         producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("meridian.usage.v1", record.getOrg(), record.toByteArray()));
       }
     }
+    billing.start().awaitHealthy(Duration.ofSeconds(120));
 
     String march = usage(tenant) + "?from=2025-03-01T00:00:00Z&to=2025-04-01T00:00:00Z&groupBy=project";
     long[] atKill = new long[1];
@@ -191,7 +196,6 @@ class BillingE2E {
       atKill[0] = gpuMsIn(tenant, march, "proj");
       return atKill[0] > 0;
     });
-    ServiceProcess billing = stack.service("billing");
     billing.kill();
     billing.start().awaitHealthy(Duration.ofSeconds(120));
 
