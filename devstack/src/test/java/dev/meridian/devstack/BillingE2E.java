@@ -216,6 +216,12 @@ class BillingE2E {
     assertThat(other.api().get("/api/v1/orgs/" + tenant.org() + "/invoices").status()).isEqualTo(404);
     assertThat(tenant.api().get("/api/v1/orgs/" + tenant.org() + "/invoices/1999-01").status()).isEqualTo(404);
     assertThat(tenant.api().put("/api/v1/operator/prices/cpu", Map.of("unitPriceMinor", 0)).status()).isEqualTo(403);
+    var badPrice = tenant.stack().operatorClient().put("/api/v1/operator/prices/disk", Map.of("unitPriceMinor", -1));
+    assertThat(badPrice.status()).isEqualTo(422);
+    assertThat(badPrice.body().get("errors")).extracting(error -> error.get("pointer").asString())
+        .containsExactlyInAnyOrder("resource", "/unitPriceMinor");
+    assertThat(tenant.stack().operatorClient().put("/api/v1/operator/prices/cpu", Map.of("unitPriceMinor", 4, "org", "no-such-org"))
+        .status()).isEqualTo(404);
 
     var bad = tenant.api().get(usage(tenant) + "?groupBy=week&from=yesterday");
     assertThat(bad.status()).isEqualTo(422);

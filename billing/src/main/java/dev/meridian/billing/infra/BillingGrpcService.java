@@ -13,8 +13,6 @@ import dev.meridian.proto.billing.v1.Invoice;
 import dev.meridian.proto.billing.v1.InvoiceLine;
 import dev.meridian.proto.billing.v1.ListInvoicesRequest;
 import dev.meridian.proto.billing.v1.ListInvoicesResponse;
-import dev.meridian.proto.billing.v1.ListPricesRequest;
-import dev.meridian.proto.billing.v1.ListPricesResponse;
 import dev.meridian.proto.billing.v1.Price;
 import dev.meridian.proto.billing.v1.SetPriceRequest;
 import dev.meridian.proto.billing.v1.UsageRow;
@@ -74,14 +72,6 @@ class BillingGrpcService extends BillingGrpc.BillingImplBase {
       throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
     }
     response.onNext(price(request.getOrg(), request.getResource(), request.getUnitPriceMinor()));
-    response.onCompleted();
-  }
-
-  @Override
-  public void listPrices(ListPricesRequest request, StreamObserver<ListPricesResponse> response) {
-    ListPricesResponse.Builder answer = ListPricesResponse.newBuilder();
-    invoices.prices(request.getOrg()).forEach((resource, price) -> answer.addPrices(price(request.getOrg(), resource, price)));
-    response.onNext(answer.build());
     response.onCompleted();
   }
 

@@ -6,8 +6,6 @@ package dev.meridian.billing.usage;
  */
 public record Usage(long gpuMs, long millicoreMs, long mibMs) {
 
-  public static final Usage NONE = new Usage(0, 0, 0);
-
   /** {@code gpus}, {@code milliCpu} and {@code memoryMiB} reserved for {@code millis}. */
   public static Usage of(int gpus, long milliCpu, long memoryMiB, long millis) {
     return new Usage(Math.multiplyExact(gpus, millis), Math.multiplyExact(milliCpu, millis), Math.multiplyExact(memoryMiB, millis));

@@ -39,6 +39,7 @@ import org.springframework.stereotype.Service;
 public class GatewayBilling {
 
   static final Set<String> GROUP_BY = Set.of("project", "day", "hour", "gpuType", "cluster");
+  private static final java.util.regex.Pattern RESOURCE = java.util.regex.Pattern.compile("cpu|memory|gpu:(\\*|[a-z0-9][a-z0-9.-]{0,62})");
   private static final Duration LONGEST_RANGE = Duration.ofDays(400);
 
   private final BillingBlockingStub billing;
@@ -124,9 +125,23 @@ public class GatewayBilling {
   Outcome<Price> setPrice(String resource, tools.jackson.databind.JsonNode body) {
     tools.jackson.databind.JsonNode price = body == null ? null : body.get("unitPriceMinor");
     String org = body == null || !body.path("org").isString() ? null : body.get("org").asString();
+    List<Violation> violations = new ArrayList<>();
+    if (!RESOURCE.matcher(resource).matches()) {
+      violations.add(new Violation("resource", "a priced resource is cpu, memory, gpu:* or gpu:<type> (lower case, at most 63 characters),"
+          + " not '" + (resource.length() > 80 ? resource.substring(0, 80) + "…" : resource) + "'"));
+    }
     if (price == null || !price.canConvertToLong() || price.asLong() < 0 || !price.isIntegralNumber()) {
-      return Outcome.refused(new Refusal.Invalid("the price is invalid", List.of(new Violation("/unitPriceMinor",
-          "unitPriceMinor is required: a whole, non-negative number of minor currency units per unit-hour"))));
+      violations.add(new Violation("/unitPriceMinor",
+          "unitPriceMinor is required: a whole, non-negative number of minor currency units per unit-hour"));
+    }
+    if (!violations.isEmpty()) {
+      return Outcome.refused(new Refusal.Invalid("the price is invalid", violations));
+    }
+    if (org != null) {
+      Optional<Refusal> missing = projects.checkOrg(org);
+      if (missing.isPresent()) {
+        return Outcome.refused(missing.get());
+      }
     }
     return Downstream.call("billing", () -> billing().setPrice(SetPriceRequest.newBuilder().setOrg(org == null ? "" : org)
         .setResource(resource).setUnitPriceMinor(price.asLong()).build()));
